@@ -1,0 +1,90 @@
+-- One row per account x marketplace x snapshot_date: distinct orders purchased in the volume-credit
+-- window (rating_parameters.volume_credit_window_days, 180 days ending on the snapshot date) and
+-- whether the orders partition of that date was loaded at all (else the credit is unknown).
+with
+
+snapshots as (
+
+    select * from {{ ref('stg_spapi__performance_snapshots') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_rolled_up') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('stg_spapi__order_items') }}
+
+),
+
+load_logs as (
+
+    select * from {{ ref('stg_spapi__load_logs') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('int_rating_parameters_pivoted') }}
+
+),
+
+loaded_order_days as (
+
+    select
+        account_id,
+        marketplace_id,
+        partition_date
+    from load_logs
+    where report_type like 'GET_FLAT_FILE_ALL_ORDERS_DATA%'
+    union
+    select
+        account_id,
+        marketplace_id,
+        partition_date
+    from order_items
+
+),
+
+windowed as (
+
+    select
+        snapshots.account_id,
+        snapshots.marketplace_id,
+        snapshots.snapshot_date,
+        count(orders.amazon_order_id) as orders_in_window
+    from snapshots
+    cross join parameters
+    left join orders
+        on
+            snapshots.account_id = orders.account_id
+            and snapshots.marketplace_id = orders.marketplace_id
+            and orders.order_date between
+            snapshots.snapshot_date - (parameters.volume_credit_window_days - 1)
+            and snapshots.snapshot_date
+    group by snapshots.account_id, snapshots.marketplace_id, snapshots.snapshot_date
+
+),
+
+final as (
+
+    select
+        windowed.account_id,
+        windowed.marketplace_id,
+        windowed.snapshot_date,
+        windowed.orders_in_window,
+        loaded_order_days.partition_date is not null as is_orders_partition_loaded
+    from windowed
+    left join loaded_order_days
+        on
+            windowed.account_id = loaded_order_days.account_id
+            and windowed.marketplace_id = loaded_order_days.marketplace_id
+            and windowed.snapshot_date = loaded_order_days.partition_date
+
+)
+
+select * from final

@@ -1,0 +1,99 @@
+-- One row per account x marketplace x snapshot_date x metric_name x fulfillment_channel x
+-- window_days of the metrics Amazon reports (V2 and V1), with the target that applies (Amazon's
+-- reported targetValue wins, the seed metric_targets fills in when it is absent) and our own
+-- comparison of value and target. Amazon's status is kept beside it, never overwritten.
+with
+
+v2_metrics as (
+
+    select * from {{ ref('stg_spapi__performance_metrics') }}
+
+),
+
+v1_metrics as (
+
+    select * from {{ ref('stg_spapi__v1_performance_metrics') }}
+
+),
+
+metric_targets as (
+
+    select * from {{ ref('metric_targets') }}
+
+),
+
+unioned as (
+
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        metric_name,
+        fulfillment_channel,
+        window_days,
+        value,
+        numerator,
+        denominator,
+        target_value,
+        target_condition,
+        amazon_status,
+        window_start_date,
+        window_end_date,
+        report_id
+    from v2_metrics
+    union all
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        metric_name,
+        fulfillment_channel,
+        window_days,
+        value,
+        numerator,
+        denominator,
+        target_value,
+        target_condition,
+        amazon_status,
+        window_start_date,
+        window_end_date,
+        report_id
+    from v1_metrics
+
+),
+
+targeted as (
+
+    select
+        unioned.account_id,
+        unioned.marketplace_id,
+        unioned.snapshot_date,
+        unioned.metric_name,
+        unioned.fulfillment_channel,
+        unioned.window_days,
+        unioned.value,
+        unioned.numerator,
+        unioned.denominator,
+        coalesce(unioned.target_value, metric_targets.target_value) as target_value,
+        coalesce(unioned.target_condition, metric_targets.target_condition) as target_condition,
+        unioned.target_value is not null as is_target_reported,
+        unioned.amazon_status,
+        unioned.window_start_date,
+        unioned.window_end_date,
+        unioned.report_id
+    from unioned
+    left join metric_targets
+        on unioned.metric_name = metric_targets.metric_name
+
+),
+
+final as (
+
+    select
+        *,
+        {{ is_target_missed('value', 'target_value', 'target_condition') }} as is_target_missed
+    from targeted
+
+)
+
+select * from final

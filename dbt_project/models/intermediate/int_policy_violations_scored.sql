@@ -1,0 +1,61 @@
+-- One row per account x marketplace x snapshot_date x category: the open defect count Amazon
+-- reports, its change since the previous snapshot, and the points it costs under the seed
+-- violation_categories (unknown categories: severity 'unknown', 0 points, so they show up
+-- without moving the estimate until a data team rates them in the seed).
+with
+
+violations as (
+
+    select * from {{ ref('stg_spapi__policy_violations') }}
+
+),
+
+categories as (
+
+    select * from {{ ref('violation_categories') }}
+
+),
+
+with_previous as (
+
+    select
+        *,
+        lag(defects_count) over (
+            partition by account_id, marketplace_id, category
+            order by snapshot_date
+        ) as previous_defects_count
+    from violations
+
+),
+
+final as (
+
+    select
+        with_previous.account_id,
+        with_previous.marketplace_id,
+        with_previous.snapshot_date,
+        with_previous.category,
+        with_previous.amazon_key,
+        with_previous.defects_count,
+        with_previous.previous_defects_count,
+        greatest(with_previous.defects_count - with_previous.previous_defects_count, 0) as new_count,
+        greatest(with_previous.previous_defects_count - with_previous.defects_count, 0) as resolved_count,
+        coalesce(categories.severity, 'unknown') as severity,
+        coalesce(categories.points_per_violation, 0) as points_per_violation,
+        with_previous.defects_count * coalesce(categories.points_per_violation, 0) as points_deducted,
+        with_previous.defects_count > 0 as is_open,
+        coalesce(categories.severity = 'critical', false) and with_previous.defects_count > 0
+            as is_open_critical,
+        with_previous.amazon_status,
+        with_previous.target_value,
+        with_previous.target_condition,
+        with_previous.window_start_date,
+        with_previous.window_end_date,
+        with_previous.report_id
+    from with_previous
+    left join categories
+        on with_previous.category = categories.category
+
+)
+
+select * from final

@@ -1,0 +1,106 @@
+-- One row per snapshot (account x marketplace x snapshot_date) x policy category of the V2
+-- seller performance report. A category is a known key (both spellings, e.g. documentRequests /
+-- documentRequest) or any other object carrying `defectsCount`. A missing `defectsCount` on a
+-- present object is 0 (Amazon leaves zero counts out of sparse objects).
+{%- set categories = spapi_policy_categories() %}
+with
+
+snapshots as (
+
+    select * from {{ ref('stg_spapi__performance_snapshots') }}
+
+),
+
+top_level_objects as (
+
+    select
+        snapshots.account_id,
+        snapshots.marketplace_id,
+        snapshots.snapshot_date,
+        snapshots.report_id,
+        metric_keys.amazon_key,
+        json_extract(snapshots.performance_metrics, metric_keys.amazon_key) as metric_object
+    from snapshots
+    cross join unnest(json_keys(snapshots.performance_metrics)) as metric_keys (amazon_key)
+    where json_type(snapshots.performance_metrics) = 'OBJECT'
+
+),
+
+categorized as (
+
+    select
+        *,
+        case amazon_key
+            {% for canonical, spellings in categories.items() -%}
+                {% for spelling in spellings -%}
+                    when '{{ spelling }}' then '{{ canonical }}'
+                {% endfor -%}
+            {% endfor -%}
+        end as known_category_key,
+        case amazon_key
+            {% for canonical, spellings in categories.items() -%}
+                {% for spelling in spellings -%}
+                    when '{{ spelling }}' then {{ loop.index }}
+                {% endfor -%}
+            {% endfor -%}
+            else 1
+        end as spelling_priority
+    from top_level_objects
+    where json_type(metric_object) = 'OBJECT'
+
+),
+
+violations as (
+
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        amazon_key,
+        spelling_priority,
+        coalesce(known_category_key, amazon_key) as category_key,
+        coalesce(
+            try_cast(json_extract_string(metric_object, '$.defectsCount') as bigint),
+            0
+        ) as defects_count,
+        json_extract_string(metric_object, '$.status') as amazon_status,
+        try_cast(json_extract_string(metric_object, '$.targetValue') as double) as target_value,
+        json_extract_string(metric_object, '$.targetCondition') as target_condition,
+        cast({{ spapi_timestamp(
+            "json_extract_string(metric_object, '$.reportingDateRange.reportingDateFrom')"
+        ) }} as date) as window_start_date,
+        cast({{ spapi_timestamp(
+            "json_extract_string(metric_object, '$.reportingDateRange.reportingDateTo')"
+        ) }} as date) as window_end_date
+    from categorized
+    where
+        known_category_key is not null
+        or json_exists(metric_object, '$.defectsCount')
+
+),
+
+final as (
+
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        {{ snake_case('category_key') }} as category,
+        amazon_key,
+        defects_count,
+        amazon_status,
+        target_value,
+        target_condition,
+        window_start_date,
+        window_end_date,
+        report_id
+    from violations
+    qualify row_number() over (
+        partition by account_id, marketplace_id, snapshot_date, category_key
+        order by spelling_priority
+    ) = 1
+
+)
+
+select * from final

@@ -1,0 +1,20 @@
+"""The Dagster code location: assembles the stages under defs/ and applies project-wide policy."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.config import load_settings
+from orchestration.defs.extraction.assets import report_assets
+from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
+from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.env import export_duckdb_path
+
+export_duckdb_path(load_settings())
+
+defs = dg.Definitions(
+    assets=[*report_assets],
+    jobs=[extraction_job, daily_pipeline_job],
+    schedules=[daily_pipeline_schedule],
+    resources={"duckdb": duckdb_resource(), "spapi": SpApiResource()},
+)

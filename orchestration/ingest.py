@@ -1,0 +1,262 @@
+"""Extract one report type for a range of partition days and load it into ``raw``.
+
+This is the unit a Dagster asset (or the CLI) runs: for every account x marketplace, slice the
+days into request windows, run each report's lifecycle (threads, so sellers proceed in parallel
+within their own rate limits), land every document as received, parse it, and load it one
+partition per transaction. Loading happens on the calling thread: DuckDB has a single writer.
+
+A failure of one account x marketplace does not stop the others; the run ends with an error that
+lists every failure, after the good data has landed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import duckdb
+import httpx
+
+from orchestration.spapi.accounts import SellerAccount
+from orchestration.spapi.client import SpApiEndpoint
+from orchestration.spapi.lifecycle import ExtractionStats, ReceivedDocument, ReportError, ReportLifecycle
+from orchestration.spapi.parsers import DocumentContext, DocumentError, ParsedDocument, parse_document
+from orchestration.spapi.report_types import ReportType
+from orchestration.spapi.windows import RequestWindow, slice_windows
+from orchestration.warehouse.landing import Landing, LandingMeta
+from orchestration.warehouse.loader import load_document
+from orchestration.warehouse.schema import ensure_raw_schema
+
+log = logging.getLogger(__name__)
+
+
+class SnapshotRefused(ValueError):
+    """A past day of a snapshot-only report was asked for in live mode."""
+
+
+class IngestFailed(RuntimeError):
+    """Some account x marketplace windows failed; the rest were loaded."""
+
+    def __init__(self, report_type: ReportType, failures: list[str], result: IngestResult):
+        self.failures = failures
+        self.result = result
+        listing = "\n  - ".join(failures)
+        super().__init__(f"{report_type.name}: {len(failures)} report(s) failed:\n  - {listing}")
+
+
+@dataclass
+class IngestResult:
+    report_type: ReportType
+    rows_per_partition: dict[date, int] = field(default_factory=dict)
+    rows_outside_window: int = 0
+    documents_landed: int = 0
+    unknown_columns: set[str] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    stats: ExtractionStats = field(default_factory=ExtractionStats)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.rows_per_partition.values())
+
+    def metadata(self) -> dict[str, object]:
+        """Figures for a Dagster materialization (plain values, no secrets)."""
+        return {
+            "rows": self.rows,
+            "partitions": len(self.rows_per_partition),
+            "documents_landed": self.documents_landed,
+            "rows_outside_window": self.rows_outside_window,
+            "unknown_columns": ", ".join(sorted(self.unknown_columns)) or "none",
+            **self.stats.as_dict(),
+        }
+
+
+class SandboxClock:
+    """The sandbox's admin clock: snapshot reports return the state as of this time."""
+
+    def __init__(self, admin_url: str):
+        self.url = admin_url.rstrip("/") + "/_sandbox/clock"
+
+    def get(self) -> datetime:
+        return datetime.fromisoformat(httpx.get(self.url, timeout=10).raise_for_status().json()["now"])
+
+    def set(self, moment: datetime) -> None:
+        httpx.put(self.url, json={"now": moment.isoformat()}, timeout=10).raise_for_status()
+
+
+@dataclass
+class _Outcome:
+    account: SellerAccount
+    marketplace_id: str
+    window: RequestWindow
+    document: ReceivedDocument | None = None
+    landing_file: str | None = None
+    sha256: str | None = None
+    parsed: ParsedDocument | None = None
+    error: Exception | None = None
+
+
+def check_snapshot_days(
+    report_type: ReportType, days: Sequence[date], *, live: bool, today: date | None = None
+) -> None:
+    """Refuse past days of a snapshot report in live mode: Amazon serves only the current state."""
+    if not (live and report_type.is_snapshot):
+        return
+    today = today or datetime.now(UTC).date()
+    past = sorted(d for d in days if d < today - timedelta(days=1))
+    if past:
+        raise SnapshotRefused(
+            f"{report_type.name} is a snapshot of the current state: Amazon ignores the requested dates, so "
+            f"partition(s) {past[0]}{'..' + str(past[-1]) if len(past) > 1 else ''} cannot be materialized in "
+            f"live mode (only today or yesterday can). Load saved documents with `ahw import-report` instead."
+        )
+
+
+def ingest(
+    report_type: ReportType,
+    days: Sequence[date],
+    *,
+    connection: duckdb.DuckDBPyConnection,
+    accounts: Sequence[SellerAccount],
+    endpoint: SpApiEndpoint,
+    landing: Landing,
+    salt: str,
+    lifecycle: ReportLifecycle | None = None,
+    max_workers: int = 6,
+    on_progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Extract ``report_type`` for ``days`` for every account x marketplace and load it into raw."""
+    check_snapshot_days(report_type, days, live=not endpoint.is_sandbox)
+    lifecycle = lifecycle or ReportLifecycle(endpoint)
+    progress = on_progress or log.info
+    ensure_raw_schema(connection)
+    result = IngestResult(report_type)
+    failures: list[str] = []
+    pairs = [(a, m) for a in accounts for m in a.marketplace_ids]
+    windows = slice_windows(list(days), report_type)
+    # Snapshots: one round per day with the sandbox clock on that day; flat files: one round.
+    rounds = [[w] for w in windows] if report_type.is_snapshot else [windows]
+    clock = SandboxClock(endpoint.sandbox_admin_url) if endpoint.is_sandbox and report_type.is_snapshot else None
+    saved_clock = clock.get() if clock else None
+    total = len(pairs) * len(windows)
+    done = 0
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
+            for round_windows in rounds:
+                if clock:
+                    clock.set(datetime.combine(round_windows[0].last_day, time(23, 59, 59), tzinfo=UTC))
+                futures: list[Future[_Outcome]] = [
+                    pool.submit(_extract_and_parse, lifecycle, landing, salt, report_type, a, m, w)
+                    for a, m in pairs
+                    for w in round_windows
+                ]
+                for future in futures:
+                    outcome = future.result()
+                    done += 1
+                    if outcome.document is not None:
+                        result.stats.add(outcome.document.stats)
+                    if outcome.error is not None:
+                        failures.append(str(outcome.error))
+                        progress(f"[{done}/{total}] FAILED {outcome.error}")
+                        continue
+                    rows = _load(connection, report_type, outcome, result)
+                    progress(
+                        f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
+                        f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
+                        f"{rows} rows"
+                    )
+    finally:
+        if clock and saved_clock:
+            clock.set(saved_clock)
+    if failures:
+        raise IngestFailed(report_type, failures, result)
+    return result
+
+
+def _extract_and_parse(
+    lifecycle: ReportLifecycle,
+    landing: Landing,
+    salt: str,
+    report_type: ReportType,
+    account: SellerAccount,
+    marketplace_id: str,
+    window: RequestWindow,
+) -> _Outcome:
+    """Worker: lifecycle -> landing -> parse. Errors are returned, not raised, so others go on."""
+    outcome = _Outcome(account, marketplace_id, window)
+    try:
+        document = outcome.document = lifecycle.run(report_type, account, marketplace_id, window)
+        context = DocumentContext(report_type.name, account.name, marketplace_id, document.report_id)
+        if document.content is None:  # CANCELLED: Amazon has no data for the range
+            if not report_type.is_snapshot:
+                outcome.parsed = parse_document(report_type, b"", context=context, salt=salt)
+            return outcome
+        landed = landing.save(
+            document.content,
+            LandingMeta(
+                report_id=document.report_id,
+                report_type=report_type.name,
+                account_id=account.name,
+                marketplace_id=marketplace_id,
+                data_start_time=window.data_start_time,
+                data_end_time=window.data_end_time,
+                requested_at=document.requested_at,
+                completed_at=document.completed_at,
+                processing_status=document.processing_status,
+                compression=document.compression,
+                source="sp-api",
+            ),
+        )
+        outcome.landing_file = landing.relative(landed.path)
+        outcome.sha256 = landed.sha256
+        if document.problem:
+            raise DocumentError(
+                report_type.name,
+                account.name,
+                marketplace_id,
+                document.report_id,
+                f"{document.problem}; the received bytes are kept at {outcome.landing_file}",
+            )
+        outcome.parsed = parse_document(report_type, landing.read(landed), context=context, salt=salt)
+    except (ReportError, DocumentError) as exc:
+        outcome.error = exc
+    except Exception as exc:  # anything else still names the report it happened to
+        outcome.error = ReportError(
+            report_type.name,
+            account.name,
+            marketplace_id,
+            outcome.document.report_id if outcome.document else None,
+            f"{type(exc).__name__}: {exc}",
+        )
+    return outcome
+
+
+def _load(
+    connection: duckdb.DuckDBPyConnection, report_type: ReportType, outcome: _Outcome, result: IngestResult
+) -> int:
+    """Load one outcome into raw; returns the rows loaded."""
+    if outcome.parsed is None:  # a CANCELLED snapshot: nothing to replace the previous version with
+        return 0
+    document = outcome.document
+    assert document is not None
+    context = DocumentContext(report_type.name, outcome.account.name, outcome.marketplace_id, document.report_id)
+    loaded = load_document(
+        connection,
+        report_type,
+        outcome.parsed,
+        context=context,
+        landing_file=outcome.landing_file,
+        partition_dates=outcome.window.days,
+        snapshot_at=document.completed_at,
+        sha256=outcome.sha256,
+    )
+    for day, rows in loaded.rows_per_partition.items():
+        result.rows_per_partition[day] = result.rows_per_partition.get(day, 0) + rows
+    result.rows_outside_window += loaded.rows_outside_window
+    if outcome.landing_file:
+        result.documents_landed += 1
+    result.unknown_columns.update(outcome.parsed.unknown_columns)
+    result.warnings.extend(outcome.parsed.warnings)
+    return loaded.rows_loaded

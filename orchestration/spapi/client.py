@@ -1,0 +1,98 @@
+"""Build python-amazon-sp-api ``ReportsV2`` clients for Amazon or for the sandbox.
+
+The same client class talks to both; only the SP-API base URL and the LWA token URL differ. Notes
+from using python-amazon-sp-api 2.1.35 here:
+- the LWA host is a class attribute of ``AccessTokenClient``: a subclass carries the sandbox's;
+- the ``host`` header is derived by cutting ``https://`` off the endpoint, wrong for http URLs;
+- access tokens are cached process-wide, keyed by refresh token (``clear_token_cache``);
+- the client logs request headers (incl. the access token) at DEBUG: keep its logger at INFO.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+from sp_api.api import ReportsV2
+from sp_api.auth import access_token_client
+from sp_api.auth.access_token_client import AccessTokenClient
+from sp_api.base import Marketplaces
+
+from orchestration.spapi.accounts import SellerAccount
+from orchestration.spapi.marketplaces import REGION_ENDPOINTS
+
+LIVE_LWA_URL = "https://api.amazon.com/auth/o2/token"
+
+# Request headers carry the access token; never let them reach a log.
+logging.getLogger("sp_api").setLevel(logging.INFO)
+
+
+@dataclass(frozen=True)
+class SpApiEndpoint:
+    """Where the SP-API and LWA live, and the app credentials. Live and sandbox differ only here."""
+
+    lwa_url: str = LIVE_LWA_URL
+    api_url: str | None = None
+    """Base URL of the SP-API; None means Amazon's regional endpoint of the account."""
+    lwa_app_id: str = field(default="", repr=False)
+    lwa_client_secret: str = field(default="", repr=False)
+    speed: float = 1.0
+    """Time scale of the server's usage plans (1 for Amazon; the sandbox runs faster)."""
+    sandbox_admin_url: str | None = None
+    """Set only for the sandbox: its clock can be moved for snapshot backfills."""
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.sandbox_admin_url is not None
+
+    def base_url(self, account: SellerAccount) -> str:
+        return (self.api_url or REGION_ENDPOINTS[account.region]).rstrip("/")
+
+
+class _ReportsClient(ReportsV2):
+    """ReportsV2 with a ``host`` header right for any scheme."""
+
+    @property
+    def headers(self):
+        headers = super().headers
+        headers["host"] = urlparse(self.endpoint).netloc
+        return headers
+
+
+def _token_client_class(lwa_url: str) -> type[AccessTokenClient]:
+    if lwa_url == LIVE_LWA_URL:
+        return AccessTokenClient
+    parsed = urlparse(lwa_url)
+    return type(
+        "ConfiguredAccessTokenClient",
+        (AccessTokenClient,),
+        {"scheme": f"{parsed.scheme}://", "host": parsed.netloc, "path": parsed.path or "/auth/o2/token"},
+    )
+
+
+def _sp_api_marketplace(marketplace_id: str) -> Marketplaces:
+    for candidate in Marketplaces:
+        if candidate.marketplace_id == marketplace_id:
+            return candidate
+    raise KeyError(f"python-amazon-sp-api does not know marketplace {marketplace_id!r}")
+
+
+def reports_client(endpoint: SpApiEndpoint, account: SellerAccount, marketplace_id: str) -> ReportsV2:
+    """A ReportsV2 client for one account and marketplace (one marketplace per report request)."""
+    client = _ReportsClient(
+        marketplace=_sp_api_marketplace(marketplace_id),
+        refresh_token=account.refresh_token(),
+        credentials={"lwa_app_id": endpoint.lwa_app_id, "lwa_client_secret": endpoint.lwa_client_secret},
+        auth_token_client_class=_token_client_class(endpoint.lwa_url),
+        timeout=30,
+    )
+    client.endpoint = endpoint.base_url(account)
+    client.marketplace_id = marketplace_id
+    return client
+
+
+def clear_token_cache() -> None:
+    """Forget cached access tokens (process-global in python-amazon-sp-api)."""
+    access_token_client.cache.clear()
+    access_token_client.grantless_cache.clear()

@@ -1,0 +1,167 @@
+"""Extract -> land -> parse -> load into a real DuckDB file, compared with the sandbox world's truth."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pytest
+
+from orchestration.ingest import IngestFailed, ingest
+from orchestration.sandbox import Fault
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
+from orchestration.warehouse.landing import Landing
+
+DAYS = [date(2026, 6, 10) + timedelta(days=i) for i in range(3)]
+
+
+@pytest.fixture
+def warehouse(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def landing(tmp_path):
+    return Landing(tmp_path / "landing")
+
+
+def run(report_type, con, accounts, endpoint, landing, days=DAYS):
+    return ingest(report_type, days, connection=con, accounts=accounts, endpoint=endpoint, landing=landing, salt="t")
+
+
+def counts(con, table):
+    rows = con.execute(
+        f"select account_id, marketplace_id, partition_date, count(*) from raw.{table} group by all"
+    ).fetchall()
+    return {(a, m, d): n for a, m, d, n in rows}
+
+
+def truth(world, rows_fn, days=DAYS):
+    return {
+        (a.name, m, d): len(rows_fn(a.name, m, d))
+        for a in world.accounts
+        for m in a.marketplace_ids
+        for d in days
+        if rows_fn(a.name, m, d)
+    }
+
+
+@pytest.mark.parametrize(
+    ("report_type", "rows_fn"),
+    [(ORDERS, "order_item_rows"), (SELLER_FEEDBACK, "feedback_rows"), (RETURNS, "return_rows")],
+)
+def test_flat_files_land_in_raw_with_the_worlds_row_counts(
+    server, world, accounts, endpoint, landing, warehouse, report_type, rows_fn
+):
+    result = run(report_type, warehouse, accounts, endpoint, landing)
+    expected = truth(world, getattr(world, rows_fn))
+    assert counts(warehouse, report_type.raw_table) == expected
+    assert result.rows == sum(expected.values())
+    assert result.stats.throttled_429 == 0
+    # every document is kept as received, with its metadata beside it
+    landed = list((landing.root / report_type.key).rglob("*.gz"))
+    assert len(landed) == result.documents_landed > 0
+    assert all(p.with_name(p.name.split(".")[0] + ".meta.json").exists() for p in landed)
+
+
+def test_provenance_on_every_row_and_no_buyer_pii(server, accounts, endpoint, landing, warehouse):
+    run(SELLER_FEEDBACK, warehouse, accounts, endpoint, landing)
+    columns = [r[0] for r in warehouse.execute("describe raw.seller_feedback").fetchall()]
+    for column in (
+        "report_id",
+        "account_id",
+        "marketplace_id",
+        "partition_date",
+        "landing_file",
+        "loaded_at",
+        "source_row_number",
+    ):
+        assert column in columns
+        assert warehouse.execute(f"select count(*) from raw.seller_feedback where {column} is null").fetchall() == [
+            (0,)
+        ]
+    assert "rater_email" not in columns and "rater_email_hash" in columns
+    emails = warehouse.execute("select count(*) from raw.seller_feedback where rater_email_hash like '%@%'").fetchall()
+    assert emails == [(0,)]
+
+
+def test_the_same_partitions_twice_give_identical_rows(server, accounts, endpoint, landing, warehouse):
+    def snapshot():
+        return warehouse.execute(
+            "select * exclude (loaded_at, report_id, landing_file) from raw.orders order by all"
+        ).fetchall()
+
+    run(ORDERS, warehouse, accounts, endpoint, landing)
+    first = snapshot()
+    run(ORDERS, warehouse, accounts, endpoint, landing)
+    assert snapshot() == first and len(first) > 0
+
+
+def test_snapshots_are_taken_as_of_each_partition_day(server, world, accounts, endpoint, landing, warehouse):
+    clock_before = server.clock.now()
+    run(SELLER_PERFORMANCE, warehouse, accounts, endpoint, landing, days=DAYS[:2])
+    rows = warehouse.execute(
+        "select account_id, marketplace_id, partition_date, ahr_score, account_status from raw.seller_performance"
+    ).fetchall()
+    pairs = [(a.name, m) for a in world.accounts for m in a.marketplace_ids]
+    assert len(rows) == len(pairs) * 2
+    from datetime import UTC, datetime, time
+
+    for account_id, marketplace_id, day, score, status in rows:
+        truth_ = world.performance(account_id, marketplace_id, datetime.combine(day, time(23, 59, 59), tzinfo=UTC))
+        assert score == truth_["ahr_score"]
+        assert status == truth_["account_status"]
+    # the sandbox clock is put back where it was
+    assert abs((server.clock.now() - clock_before).total_seconds()) < 3600
+
+
+def test_v1_report_lands_customer_service_metrics(server, accounts, endpoint, landing, warehouse):
+    run(SELLER_PERFORMANCE_V1, warehouse, accounts, endpoint, landing, days=DAYS[:1])
+    names = {r[0] for r in warehouse.execute("select distinct metric_name from raw.seller_performance_v1").fetchall()}
+    assert {"contact_response_time", "return_dissatisfaction"} <= names
+
+
+@pytest.mark.parametrize("kind", ["schema_missing_column", "schema_renamed_column"])
+def test_schema_drift_fails_naming_the_report_and_keeps_data(
+    server, world, accounts, endpoint, landing, warehouse, kind
+):
+    run(SELLER_FEEDBACK, warehouse, accounts, endpoint, landing)
+    before = counts(warehouse, "seller_feedback")
+    server.faults.add(
+        Fault(
+            kind,
+            report_type=SELLER_FEEDBACK.name,
+            seller_id="A1ACMEHOME0001",
+            marketplace_id="ATVPDKIKX0DER",
+            times=None,
+        )
+    )
+    with pytest.raises(IngestFailed) as err:
+        run(SELLER_FEEDBACK, warehouse, accounts, endpoint, landing)
+    message = str(err.value)
+    assert SELLER_FEEDBACK.name in message and "acme-home" in message and "ATVPDKIKX0DER" in message
+    assert "report" in message
+    # nothing partial: the previous version of every partition is intact
+    assert counts(warehouse, "seller_feedback") == before
+    # the bad document is kept in landing
+    others = sum(len(a.marketplace_ids) for a in accounts) - 1
+    result = err.value.result
+    assert result.documents_landed + result.stats.cancelled_reports == others
+    bad = [p for p in (landing.root / "seller_feedback" / "acme-home" / "ATVPDKIKX0DER").glob("*.gz")]
+    assert len(bad) == 2
+
+
+def test_an_extra_column_is_kept_not_a_crash(server, accounts, endpoint, landing, warehouse):
+    server.faults.add(Fault("schema_extra_column", report_type=ORDERS.name, times=None))
+    result = run(ORDERS, warehouse, accounts, endpoint, landing, days=DAYS[:1])
+    assert result.unknown_columns
+    kept = warehouse.execute("select count(*) from raw.orders where extra_columns is not null").fetchall()[0][0]
+    assert kept == result.rows > 0
+
+
+def test_localized_feedback_headers_are_understood(server, world, accounts, endpoint, landing, warehouse):
+    server.faults.add(Fault("schema_localized_headers", report_type=SELLER_FEEDBACK.name, times=None))
+    run(SELLER_FEEDBACK, warehouse, accounts, endpoint, landing)
+    assert counts(warehouse, "seller_feedback") == truth(world, world.feedback_rows)

@@ -1,0 +1,99 @@
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.config import load_settings
+from orchestration.ingest import SnapshotRefused, check_snapshot_days
+from orchestration.spapi.accounts import AccountConfigError, load_accounts_file
+from orchestration.spapi.report_types import ORDERS, SELLER_PERFORMANCE, report_type
+
+
+def test_defaults_run_against_the_sandbox_under_data():
+    settings = load_settings({})
+    assert settings.data_dir == Path("data")
+    assert settings.duckdb_path == Path("data/warehouse.duckdb")
+    assert settings.landing_dir == Path("data/landing")
+    assert not settings.is_live
+
+
+def test_duckdb_path_follows_the_data_dir_unless_set():
+    assert load_settings({"AHW_DATA_DIR": "/x"}).duckdb_path == Path("/x/warehouse.duckdb")
+    assert load_settings({"AHW_DATA_DIR": "/x", "AHW_DUCKDB_PATH": "/y/w.duckdb"}).duckdb_path == Path("/y/w.duckdb")
+
+
+def test_live_mode_is_configuration_and_requires_a_salt(tmp_path):
+    with pytest.raises(ValueError, match="AHW_PII_SALT"):
+        load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json")})
+    settings = load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "AHW_PII_SALT": "s"})
+    assert settings.is_live
+
+
+def write_accounts(tmp_path, accounts):
+    path = tmp_path / "accounts.json"
+    path.write_text(json.dumps({"accounts": accounts}))
+    return path
+
+
+def test_accounts_file_reads_tokens_from_the_named_variable_only(tmp_path):
+    path = write_accounts(
+        tmp_path,
+        [
+            {
+                "name": "acme",
+                "selling_partner_id": "A1",
+                "region": "na",
+                "marketplaces": ["ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"],
+                "refresh_token_env": "TOKEN_ACME",
+            }
+        ],
+    )
+    (account,) = load_accounts_file(path)
+    assert account.region == "NA" and account.marketplace_ids == ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2")
+    assert account.refresh_token({"TOKEN_ACME": "Atzr|secret"}) == "Atzr|secret"
+    with pytest.raises(AccountConfigError, match="TOKEN_ACME") as err:
+        account.refresh_token({})
+    assert "secret" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"name": "a", "selling_partner_id": "A1", "region": "NA", "marketplaces": ["X"], "refresh_token_env": "T"},
+            "unknown marketplace",
+        ),
+        (
+            {
+                "name": "a",
+                "selling_partner_id": "A1",
+                "region": "NA",
+                "marketplaces": ["A1PA6795UKMFR9"],
+                "refresh_token_env": "T",
+            },
+            "region EU",
+        ),
+        ({"name": "a", "region": "NA", "marketplaces": ["ATVPDKIKX0DER"]}, "missing selling_partner_id"),
+    ],
+)
+def test_accounts_file_errors_say_what_is_wrong(tmp_path, entry, message):
+    with pytest.raises(AccountConfigError, match=message):
+        load_accounts_file(write_accounts(tmp_path, [entry]))
+
+
+def test_report_types_are_found_by_name_or_key():
+    assert report_type("orders") is ORDERS
+    assert report_type("GET_V2_SELLER_PERFORMANCE_REPORT") is SELLER_PERFORMANCE
+    with pytest.raises(KeyError, match="unknown report type"):
+        report_type("GET_NOTHING")
+
+
+def test_live_snapshot_of_a_past_day_is_refused_with_the_reason():
+    today = date(2026, 11, 26)
+    check_snapshot_days(SELLER_PERFORMANCE, [date(2026, 11, 25)], live=True, today=today)
+    check_snapshot_days(ORDERS, [date(2026, 1, 1)], live=True, today=today)
+    check_snapshot_days(SELLER_PERFORMANCE, [date(2026, 1, 1)], live=False, today=today)
+    with pytest.raises(SnapshotRefused, match="current state") as err:
+        check_snapshot_days(SELLER_PERFORMANCE, [date(2026, 11, 1), date(2026, 11, 25)], live=True, today=today)
+    assert "2026-11-01" in str(err.value) and "import-report" in str(err.value)

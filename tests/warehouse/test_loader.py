@@ -1,0 +1,241 @@
+"""Loader: one transaction per partition, atomic, idempotent; import_file round trip; schema DDL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+import pytest
+from wh_samples import (
+    DE,
+    SALT,
+    US,
+    V1_XML,
+    ctx,
+    feedback_doc,
+    json_bytes,
+    order_row,
+    orders_doc,
+    returns_doc,
+    v2_doc,
+)
+
+from orchestration.spapi.parsers import DocumentError, parse_document
+from orchestration.spapi.report_types import (
+    ORDERS,
+    RETURNS,
+    SELLER_FEEDBACK,
+    SELLER_PERFORMANCE,
+    SELLER_PERFORMANCE_V1,
+)
+from orchestration.warehouse.loader import import_file, load_document
+from orchestration.warehouse.schema import RAW_TABLES, ensure_raw_schema, raw_columns
+
+D1, D2, D3 = date(2026, 5, 1), date(2026, 5, 2), date(2026, 5, 3)
+
+
+def rows(con, sql: str):
+    return con.execute(sql).fetchall()
+
+
+def load(con, rt, data, partitions, *, report_id="R1", marketplace=US, snapshot_at=None):
+    context = ctx(rt.name, marketplace, report_id)
+    parsed = parse_document(rt, data, context=context, salt=SALT)
+    return load_document(
+        con, rt, parsed, context=context, landing_file=f"{rt.key}/acme/{marketplace}/{report_id}.tsv.gz",
+        partition_dates=partitions, snapshot_at=snapshot_at, sha256="abc",
+    )  # fmt: skip
+
+
+def test_schema_matches_contract_and_is_idempotent(con):
+    ensure_raw_schema(con)
+    ensure_raw_schema(con)
+    for table, columns in RAW_TABLES.items():
+        described = rows(
+            con,
+            f"SELECT column_name, data_type FROM information_schema.columns "
+            f"WHERE table_schema = 'raw' AND table_name = '{table}' ORDER BY ordinal_position",
+        )
+        assert [name for name, _ in described] == [c.name for c in columns]
+        for (_, dtype), col in zip(described, columns, strict=True):
+            assert dtype == col.ddl_type.replace(",", ", ") or (dtype, col.ddl_type) == (
+                "DECIMAL(18,2)",
+                "DECIMAL(18,2)",
+            )
+    provenance = ["report_id", "account_id", "marketplace_id", "partition_date", "landing_file", "loaded_at",
+                  "source_row_number"]  # fmt: skip
+    for table in ("orders", "seller_feedback", "returns", "seller_performance", "seller_performance_v1"):
+        assert [c.name for c in raw_columns(table)][-7:] == provenance
+    assert "extra_columns" in [c.name for c in raw_columns("orders", include_provenance=False)]
+
+
+def test_orders_load_routes_rows_and_counts_outside(con):
+    result = load(con, ORDERS, orders_doc(), [D1])
+    assert result.rows_per_partition == {D1: 1}
+    assert result.rows_outside_window == 2
+    got = rows(con, "SELECT amazon_order_id, report_id, account_id, marketplace_id, partition_date, landing_file, "
+                    "source_row_number, item_price FROM raw.orders")  # fmt: skip
+    assert got == [("111-0000001-0000001", "R1", "acme", US, D1, f"orders/acme/{US}/R1.tsv.gz", 1,
+                    Decimal("19.99"))]  # fmt: skip
+    log = rows(con, "SELECT report_type, report_id, account_id, marketplace_id, partition_date, rows_loaded, sha256 "
+                    "FROM raw.load_log")  # fmt: skip
+    assert log == [(ORDERS.name, "R1", "acme", US, D1, 1, "abc")]
+
+
+def test_reload_is_idempotent_and_replaces_the_partition(con):
+    load(con, ORDERS, orders_doc(), [D1, D2])
+    snapshot = "SELECT * EXCLUDE (loaded_at) FROM raw.orders ORDER BY partition_date, source_row_number"
+    first = rows(con, snapshot)
+    assert len(first) == 3
+    load(con, ORDERS, orders_doc(), [D1, D2])
+    assert rows(con, snapshot) == first
+    # a new version of D2 with one row replaces both old D2 rows; D1 is untouched
+    newer = orders_doc(rows=[order_row("111-9", "2026-05-02T10:00:00+00:00")])
+    result = load(con, ORDERS, newer, [D2], report_id="R2")
+    assert result.rows_per_partition == {D2: 1}
+    assert rows(con, "SELECT partition_date, amazon_order_id, report_id FROM raw.orders ORDER BY 1, 2") == [
+        (D1, "111-0000001-0000001", "R1"), (D2, "111-9", "R2"),
+    ]  # fmt: skip
+    # a requested partition without rows is emptied (no stale rows survive a re-run)
+    result = load(con, ORDERS, orders_doc(rows=[]), [D2], report_id="R3")
+    assert result.rows_per_partition == {D2: 0}
+    assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = DATE '2026-05-02'") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM raw.load_log") == [(6,)]
+
+
+def test_other_accounts_and_marketplaces_are_untouched(con):
+    load(con, SELLER_FEEDBACK, feedback_doc(), [date(2026, 11, 25)])
+    de = feedback_doc([["25.11.26", "1", "", "", "302-1", ""]])
+    load(con, SELLER_FEEDBACK, de, [date(2026, 11, 25)], marketplace=DE, report_id="R9")
+    load(con, SELLER_FEEDBACK, feedback_doc(), [date(2026, 11, 25)])
+    assert rows(con, "SELECT marketplace_id, count(*) FROM raw.seller_feedback GROUP BY 1 ORDER BY 1") == [
+        (DE, 1), (US, 2),
+    ]  # fmt: skip
+
+
+def test_failed_load_rolls_back_and_previous_version_survives(con):
+    load(con, ORDERS, orders_doc(), [D1, D2])
+    before = rows(con, "SELECT * FROM raw.orders ORDER BY partition_date, source_row_number")
+    log_before = rows(con, "SELECT count(*) FROM raw.load_log")
+
+    context = ctx(ORDERS.name, US, "BAD")
+    parsed = parse_document(ORDERS, orders_doc(), context=context, salt=SALT)
+    # Inject a failure after the DELETE: a quantity that is not an integer fails the INSERT.
+    bad = parsed.table.set_column(
+        parsed.table.schema.get_field_index("quantity"),
+        "quantity",
+        pa.array(["2", "not-a-number", "3"], pa.string()),
+    )
+    parsed.table = bad
+    with pytest.raises(duckdb.Error):
+        load_document(con, ORDERS, parsed, context=context, landing_file="x", partition_dates=[D2], snapshot_at=None)
+    assert rows(con, "SELECT * FROM raw.orders ORDER BY partition_date, source_row_number") == before
+    assert rows(con, "SELECT count(*) FROM raw.load_log") == log_before
+    # the connection is usable afterwards
+    load(con, ORDERS, orders_doc(), [D2], report_id="R2")
+    assert rows(con, "SELECT DISTINCT report_id FROM raw.orders WHERE partition_date = DATE '2026-05-02'") == [("R2",)]
+
+
+def test_invalid_json_in_json_column_rolls_back(con):
+    load(con, SELLER_PERFORMANCE, json_bytes(v2_doc()), [D1], snapshot_at=datetime(2026, 5, 1, 23, 59, 59))
+    before = rows(con, "SELECT * FROM raw.seller_performance")
+    context = ctx(SELLER_PERFORMANCE.name)
+    parsed = parse_document(SELLER_PERFORMANCE, json_bytes(v2_doc(score=1)), context=context, salt=SALT)
+    idx = parsed.table.schema.get_field_index("document")
+    parsed.table = parsed.table.set_column(idx, "document", pa.array(["{not json"], pa.string()))
+    with pytest.raises(duckdb.Error):
+        load_document(con, SELLER_PERFORMANCE, parsed, context=context, landing_file="x", partition_dates=[D1],
+                      snapshot_at=datetime(2026, 5, 1, 23, 59, 59))  # fmt: skip
+    assert rows(con, "SELECT * FROM raw.seller_performance") == before
+
+
+def test_snapshot_loads_to_first_partition_with_snapshot_at(con):
+    at = datetime(2026, 11, 25, 23, 59, 59)
+    result = load(con, SELLER_PERFORMANCE, json_bytes(v2_doc()), [date(2026, 11, 25)], snapshot_at=at)
+    assert result.rows_per_partition == {date(2026, 11, 25): 1}
+    got = rows(con, "SELECT snapshot_at, partition_date, ahr_score, ahr_status, account_status, "
+                    "performance_metrics->>'$.marketplaceId', source_row_number FROM raw.seller_performance")  # fmt: skip
+    assert got == [(at, date(2026, 11, 25), 780, "GREAT", "NORMAL", US, 1)]
+    result = load(con, SELLER_PERFORMANCE_V1, V1_XML, [date(2026, 11, 25)], snapshot_at=at)
+    assert result.rows_per_partition == {date(2026, 11, 25): 2}
+    got = rows(con, "SELECT metric_name, measures->>'$.contactCount', snapshot_at FROM raw.seller_performance_v1 "
+                    "ORDER BY source_row_number")  # fmt: skip
+    assert got == [("contact_response_time", "320", at), ("return_dissatisfaction", None, at)]
+    with pytest.raises(ValueError, match="snapshot_at"):
+        load(con, SELLER_PERFORMANCE, json_bytes(v2_doc()), [D1])
+
+
+def test_pii_never_reaches_the_tables(con):
+    pii = {"buyer-email": "leak@example.com", "buyer-name": "Leaky Name", "ship-address-1": "1 Leak Street"}
+    data = orders_doc(list(pii), [order_row("1", "2026-05-01T01:00:00Z", **pii)])
+    load(con, ORDERS, data, [D1])
+    load(con, SELLER_FEEDBACK, feedback_doc(), [date(2026, 11, 25)])
+    dump = json.dumps(
+        rows(con, "SELECT * FROM raw.orders") + rows(con, "SELECT * FROM raw.seller_feedback"), default=str
+    )
+    for value in ("leak@example.com", "Leaky Name", "Leak Street", "SPRINGFIELD", "62704", "example.com"):
+        assert value not in dump
+
+
+# ---------------------------------------------------------------- import_file
+
+
+def test_import_flat_file_round_trip(con, landing, tmp_path):
+    src = tmp_path / "returns.tsv.gz"
+    src.write_bytes(gzip.compress(returns_doc()))
+    result = import_file(con, landing, src, RETURNS, "acme", US, salt=SALT)
+    assert result.report_id.startswith("import-") and len(result.report_id) == len("import-") + 16
+    assert result.partition_dates == [date(2026, 11, 20), date(2026, 11, 21)]
+    assert result.load.rows_per_partition == {date(2026, 11, 20): 1, date(2026, 11, 21): 1}
+    assert result.landed.path.read_bytes() == src.read_bytes()
+    assert result.landing_file == f"returns/acme/{US}/{result.report_id}.tsv.gz"
+    assert "2 row(s) loaded (2026-11-20: 1, 2026-11-21: 1)" in result.describe()
+    info = json.loads(result.landed.meta_path.read_text())
+    assert info["source"] == "import" and info["compression"] == "GZIP"
+    got = rows(con, "SELECT order_id, a_to_z_claim, report_id, landing_file FROM raw.returns ORDER BY 1")
+    assert got[0] == ("111-0000001-0000001", True, result.report_id, result.landing_file)
+    before = rows(con, "SELECT * EXCLUDE (loaded_at) FROM raw.returns ORDER BY order_id")
+    again = import_file(con, landing, src, "returns", "acme", US, salt=SALT)  # same file: same id, same rows
+    assert again.landed == result.landed
+    assert rows(con, "SELECT * EXCLUDE (loaded_at) FROM raw.returns ORDER BY order_id") == before
+    log = rows(con, "SELECT sha256 FROM raw.load_log")
+    assert {s for (s,) in log} == {result.landed.sha256}
+
+
+def test_import_snapshot_uses_latest_reporting_date(con, landing, tmp_path):
+    src = tmp_path / "perf.json"
+    src.write_bytes(json_bytes(v2_doc()))
+    result = import_file(con, landing, src, SELLER_PERFORMANCE, "acme", US, salt=SALT)
+    assert result.partition_dates == [date(2026, 11, 25)]
+    assert result.landed.path.name.endswith(".json")
+    assert rows(con, "SELECT partition_date, snapshot_at, ahr_score FROM raw.seller_performance") == [
+        (date(2026, 11, 25), datetime(2026, 11, 25, 23, 59, 59), 780)
+    ]
+    xml = tmp_path / "perf.xml"
+    xml.write_bytes(V1_XML)
+    result = import_file(con, landing, xml, SELLER_PERFORMANCE_V1, "acme", US, [date(2026, 11, 30)], salt=SALT)
+    assert result.partition_dates == [date(2026, 11, 30)]
+    assert rows(con, "SELECT DISTINCT partition_date FROM raw.seller_performance_v1") == [(date(2026, 11, 30),)]
+
+
+def test_import_bad_document_stays_in_landing(con, landing, tmp_path):
+    src = tmp_path / "feedback.tsv"
+    src.write_bytes(feedback_doc([["2026-11-25", "1", "", "", "1", ""]]))
+    with pytest.raises(DocumentError) as err:
+        import_file(con, landing, src, SELLER_FEEDBACK, "acme", US, salt=SALT)
+    assert err.value.report_id.startswith("import-") and err.value.account_id == "acme"
+    landed = list((landing.root / "seller_feedback" / "acme" / US).glob("import-*.tsv"))
+    assert len(landed) == 1 and landed[0].read_bytes() == src.read_bytes()
+    ensure_raw_schema(con)
+    assert rows(con, "SELECT count(*) FROM raw.seller_feedback") == [(0,)]
+
+
+def test_import_truncated_gzip_is_a_document_error(con, landing, tmp_path):
+    src = tmp_path / "orders.tsv.gz"
+    src.write_bytes(gzip.compress(orders_doc() * 20)[:-25])
+    with pytest.raises(DocumentError, match="truncated or corrupt gzip"):
+        import_file(con, landing, src, ORDERS, "acme", US, salt=SALT)
