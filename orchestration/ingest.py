@@ -129,6 +129,7 @@ def ingest(
 ) -> IngestResult:
     """Extract ``report_type`` for ``days`` for every account x marketplace and load it into raw."""
     check_snapshot_days(report_type, days, live=not endpoint.is_sandbox)
+    owns_lifecycle = lifecycle is None
     lifecycle = lifecycle or ReportLifecycle(endpoint)
     progress = on_progress or log.info
     ensure_raw_schema(connection)
@@ -170,6 +171,8 @@ def ingest(
     finally:
         if clock and saved_clock:
             clock.set(saved_clock)
+        if owns_lifecycle:
+            lifecycle.close()
     if failures:
         raise IngestFailed(report_type, failures, result)
     return result

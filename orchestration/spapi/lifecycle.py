@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import logging
 import random
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -167,6 +168,28 @@ class ReportLifecycle:
         self.timings = timings or Timings().scaled(endpoint.speed)
         self.sleep = sleep
         self.http = http or httpx.Client(timeout=60)
+        # Building a client costs two httpx clients (SSL contexts): keep one per thread and
+        # account x marketplace. Per thread, because ReportsV2 keeps per-request state on itself.
+        self._local = threading.local()
+        self._clients: list = []
+        self._clients_lock = threading.Lock()
+
+    def _client(self, account: SellerAccount, marketplace_id: str):
+        cache = self._local.__dict__.setdefault("clients", {})
+        key = (account.name, marketplace_id)
+        if key not in cache:
+            cache[key] = reports_client(self.endpoint, account, marketplace_id)
+            with self._clients_lock:
+                self._clients.append(cache[key])
+        return cache[key]
+
+    def close(self) -> None:
+        """Close every HTTP client this lifecycle opened."""
+        with self._clients_lock:
+            for client in self._clients:
+                client.close()
+            self._clients.clear()
+        self.http.close()
 
     # -- one call, with throttling, retries and token refresh --------------------------------
     def _call(self, ctx: _Ctx, operation: str, fn: Callable[[], Any]) -> Any:
@@ -206,71 +229,68 @@ class ReportLifecycle:
     ) -> ReceivedDocument:
         """Create the report and bring its document home, re-requesting after FATAL up to a bound."""
         ctx = _Ctx(report_type, account, marketplace_id)
-        client = reports_client(self.endpoint, account, marketplace_id)
-        try:
-            for fatal_round in range(1, self.timings.fatal_attempts + 1):
-                requested_at = datetime.now(UTC)
-                report_id = self._create(ctx, client, window)
-                report = self._wait(ctx, client, report_id)
-                status = report["processingStatus"]
-                completed_at = _parse_time(report.get("processingEndTime"))
-                if status == "DONE":
-                    content, compression, problem = self._download(ctx, client, report)
-                    return ReceivedDocument(
-                        report_type,
-                        account,
-                        marketplace_id,
-                        window,
-                        report_id,
-                        status,
-                        requested_at,
-                        completed_at,
-                        content,
-                        compression,
-                        problem,
-                        ctx.stats,
-                    )
-                if status == "CANCELLED":
-                    ctx.stats.cancelled_reports += 1
-                    log.info(
-                        "%s %s %s %s: CANCELLED (no data for the range)",
-                        report_type.name,
-                        account.name,
-                        marketplace_id,
-                        window,
-                    )
-                    return ReceivedDocument(
-                        report_type,
-                        account,
-                        marketplace_id,
-                        window,
-                        report_id,
-                        status,
-                        requested_at,
-                        completed_at,
-                        stats=ctx.stats,
-                    )
-                ctx.stats.fatal_reports += 1
-                reason = self._fatal_reason(ctx, client, report)
-                log.warning(
-                    "%s %s %s report %s FATAL (round %d/%d): %s",
+        client = self._client(account, marketplace_id)
+        for fatal_round in range(1, self.timings.fatal_attempts + 1):
+            requested_at = datetime.now(UTC)
+            report_id = self._create(ctx, client, window)
+            report = self._wait(ctx, client, report_id)
+            status = report["processingStatus"]
+            completed_at = _parse_time(report.get("processingEndTime"))
+            if status == "DONE":
+                content, compression, problem = self._download(ctx, client, report)
+                return ReceivedDocument(
+                    report_type,
+                    account,
+                    marketplace_id,
+                    window,
+                    report_id,
+                    status,
+                    requested_at,
+                    completed_at,
+                    content,
+                    compression,
+                    problem,
+                    ctx.stats,
+                )
+            if status == "CANCELLED":
+                ctx.stats.cancelled_reports += 1
+                log.info(
+                    "%s %s %s %s: CANCELLED (no data for the range)",
                     report_type.name,
                     account.name,
                     marketplace_id,
-                    report_id,
-                    fatal_round,
-                    self.timings.fatal_attempts,
-                    reason,
+                    window,
                 )
-                if fatal_round < self.timings.fatal_attempts:
-                    self.sleep(self.timings.fatal_cooldown)
-            raise ReportError(
-                *ctx.names,
-                f"processing ended FATAL {self.timings.fatal_attempts} times "
-                f"(cooldown {self.timings.fatal_cooldown:.0f}s between requests); last reason: {reason}",
+                return ReceivedDocument(
+                    report_type,
+                    account,
+                    marketplace_id,
+                    window,
+                    report_id,
+                    status,
+                    requested_at,
+                    completed_at,
+                    stats=ctx.stats,
+                )
+            ctx.stats.fatal_reports += 1
+            reason = self._fatal_reason(ctx, client, report)
+            log.warning(
+                "%s %s %s report %s FATAL (round %d/%d): %s",
+                report_type.name,
+                account.name,
+                marketplace_id,
+                report_id,
+                fatal_round,
+                self.timings.fatal_attempts,
+                reason,
             )
-        finally:
-            client.close()
+            if fatal_round < self.timings.fatal_attempts:
+                self.sleep(self.timings.fatal_cooldown)
+        raise ReportError(
+            *ctx.names,
+            f"processing ended FATAL {self.timings.fatal_attempts} times "
+            f"(cooldown {self.timings.fatal_cooldown:.0f}s between requests); last reason: {reason}",
+        )
 
     def _create(self, ctx: _Ctx, client, window: RequestWindow) -> str:
         body = {

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from wh_samples import US, feedback_doc
+from tests.warehouse.wh_samples import US, feedback_doc
 
 from orchestration.warehouse.landing import Landing, LandingError, LandingMeta
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 import pytest
-from wh_samples import (
+from tests.warehouse.wh_samples import (
     DE,
     SALT,
     US,

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from wh_samples import (
+from tests.warehouse.wh_samples import (
     DE,
     FEEDBACK_HEADERS,
     FR,

@@ -38,8 +38,15 @@ final as (
         with_previous.amazon_key,
         with_previous.defects_count,
         with_previous.previous_defects_count,
-        greatest(with_previous.defects_count - with_previous.previous_defects_count, 0) as new_count,
-        greatest(with_previous.previous_defects_count - with_previous.defects_count, 0) as resolved_count,
+        -- greatest() skips NULLs in DuckDB: keep the first snapshot's change NULL explicitly.
+        case
+            when with_previous.previous_defects_count is not null
+                then greatest(with_previous.defects_count - with_previous.previous_defects_count, 0)
+        end as new_count,
+        case
+            when with_previous.previous_defects_count is not null
+                then greatest(with_previous.previous_defects_count - with_previous.defects_count, 0)
+        end as resolved_count,
         coalesce(categories.severity, 'unknown') as severity,
         coalesce(categories.points_per_violation, 0) as points_per_violation,
         with_previous.defects_count * coalesce(categories.points_per_violation, 0) as points_deducted,

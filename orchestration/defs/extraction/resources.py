@@ -98,7 +98,14 @@ class SpApiResource(dg.ConfigurableResource):
                 volume_scale=float(os.environ.get("AHW_SANDBOX_VOLUME_SCALE") or self.sandbox_volume_scale),
             )
         )
-        server = SandboxServer(world, speed=self.sandbox_speed, token_ttl_seconds=3600 * self.sandbox_speed)
+        # Tokens and document URLs keep their real lifetimes (1 h, 30 s): at 3600x Amazon's 5-minute
+        # URL would expire before a large document is rendered. Tests exercise expiry on their own.
+        server = SandboxServer(
+            world,
+            speed=self.sandbox_speed,
+            token_ttl_seconds=3600 * self.sandbox_speed,
+            url_ttl_seconds=30 * self.sandbox_speed,
+        )
         server.start()
         self._server = server
         self._connection = sandbox_connection(server.url)
