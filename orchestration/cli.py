@@ -74,7 +74,7 @@ def _run(job: str, first: date, last: date) -> None:
     elapsed = time.monotonic() - started
     if not result.success:
         for event in result.all_events:
-            if event.is_failure and event.step_failure_data:
+            if event.is_step_failure:
                 click.echo(f"FAILED {event.step_key}: {event.step_failure_data.error.message}", err=True)
         click.echo(f"run failed after {elapsed:.1f}s", err=True)
         sys.exit(1)

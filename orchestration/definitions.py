@@ -8,13 +8,15 @@ from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.defs.transformation.assets import dbt_model_assets
+from orchestration.defs.transformation.resources import dbt_resource
 from orchestration.env import export_duckdb_path
 
 export_duckdb_path(load_settings())
 
 defs = dg.Definitions(
-    assets=[*report_assets],
+    assets=[*report_assets, *dbt_model_assets],
     jobs=[extraction_job, daily_pipeline_job],
     schedules=[daily_pipeline_schedule],
-    resources={"duckdb": duckdb_resource(), "spapi": SpApiResource()},
+    resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},
 )

@@ -66,7 +66,7 @@ components as (
         case
             when coalesce(volumes.is_orders_partition_loaded, false)
                 then floor(volumes.orders_in_window / parameters.volume_credit_orders_per_step)
-                * parameters.volume_credit_points_per_step
+                    * parameters.volume_credit_points_per_step
             else 0
         end as volume_credit,
         coalesce(deductions.total_deduction, 0) as total_deduction,

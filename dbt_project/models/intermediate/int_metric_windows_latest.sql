@@ -87,9 +87,9 @@ final as (
     left join metric_targets
         on series.metric_name = metric_targets.metric_name
     qualify row_number() over (
-        partition by series.account_id, series.marketplace_id, series.metric_name, series.fulfillment_channel
-        order by metrics.window_days desc nulls last
-    ) = 1
+            partition by series.account_id, series.marketplace_id, series.metric_name, series.fulfillment_channel
+            order by metrics.window_days desc nulls last
+        ) = 1
 
 )
 

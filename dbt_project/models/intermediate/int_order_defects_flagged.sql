@@ -26,7 +26,7 @@ defects_per_order as (
         min(defect_date) filter (where defect_type in ('negative_feedback', 'a_to_z_claim'))
             as first_odr_defect_date,
         string_agg(distinct defect_type, ',' order by defect_type)
-            filter (where defect_type in ('negative_feedback', 'a_to_z_claim')) as odr_defect_types
+        filter (where defect_type in ('negative_feedback', 'a_to_z_claim')) as odr_defect_types
     from defects
     group by account_id, marketplace_id, amazon_order_id
 

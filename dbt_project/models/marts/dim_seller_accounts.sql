@@ -75,7 +75,7 @@ final as (
 
     select
         cast(accounts.account_id as varchar) as account_id,
-        cast(accounts.marketplace_ids as varchar []) as marketplace_ids,
+        cast(accounts.marketplace_ids as varchar[]) as marketplace_ids,
         cast(len(accounts.marketplace_ids) as integer) as marketplaces_count,
         snapshot_span.first_snapshot_date,
         snapshot_span.last_snapshot_date,

@@ -46,26 +46,45 @@ first_seen as (
 
 ),
 
-aha_windows as (
+aha_counts as (
 
     -- Account Health Assurance (DESIGN.md 4): rating >= 250 for 6 months with at most 10 days
     -- below 250. Judged on our estimate (the reported rating is often absent); the account must
     -- have been rated for the whole window, and must be at or above the threshold today.
     select
+        history.account_id,
+        history.marketplace_id,
+        history.rating_date,
+        count(*) as aha_days_observed,
+        count(*) filter (where window_days.estimated_ahr < parameters.aha_threshold) as aha_days_below_threshold
+    from history
+    cross join parameters
+    inner join history as window_days
+        on
+            history.account_id = window_days.account_id
+            and history.marketplace_id = window_days.marketplace_id
+            and window_days.rating_date
+            between history.rating_date - (parameters.aha_window_days - 1) and history.rating_date
+    group by history.account_id, history.marketplace_id, history.rating_date
+
+),
+
+aha_windows as (
+
+    select
         history.*,
-        count(*) over aha_window as aha_days_observed,
-        count(*) filter (where history.estimated_ahr < parameters.aha_threshold) over aha_window
-            as aha_days_below_threshold,
+        aha_counts.aha_days_observed,
+        aha_counts.aha_days_below_threshold,
         parameters.aha_threshold,
         parameters.aha_max_days_below,
         parameters.aha_window_days
     from history
     cross join parameters
-    window aha_window as (
-        partition by history.account_id, history.marketplace_id
-        order by history.rating_date
-        range between to_days(parameters.aha_window_days - 1) preceding and current row
-    )
+    inner join aha_counts
+        on
+            history.account_id = aha_counts.account_id
+            and history.marketplace_id = aha_counts.marketplace_id
+            and history.rating_date = aha_counts.rating_date
 
 ),
 

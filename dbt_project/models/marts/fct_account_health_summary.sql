@@ -27,9 +27,9 @@ latest_rating as (
     select *
     from ratings
     qualify row_number() over (
-        partition by account_id, marketplace_id
-        order by rating_date desc
-    ) = 1
+            partition by account_id, marketplace_id
+            order by rating_date desc
+        ) = 1
 
 ),
 
@@ -59,9 +59,9 @@ worst_metric as (
         and metrics.value is not null
         and {{ target_pressure('metrics.value', 'metrics.target_value', 'metrics.target_condition') }} is not null
     qualify row_number() over (
-        partition by metrics.account_id, metrics.marketplace_id
-        order by target_pressure desc, metrics.metric_name, metrics.fulfillment_channel, metrics.window_days
-    ) = 1
+            partition by metrics.account_id, metrics.marketplace_id
+            order by target_pressure desc, metrics.metric_name ASC, metrics.fulfillment_channel ASC, metrics.window_days ASC
+        ) = 1
 
 ),
 

@@ -73,7 +73,7 @@ projected as (
             projection_days.account_id = daily_counts.account_id
             and projection_days.marketplace_id = daily_counts.marketplace_id
             and projection_days.fulfillment_channel = daily_counts.fulfillment_channel
-            and daily_counts.order_date <= projection_days.as_of_date
+            and projection_days.as_of_date >= daily_counts.order_date
             and daily_counts.order_date between
             projection_days.projection_date - projection_days.lag_days - projection_days.window_days + 1
             and projection_days.projection_date - projection_days.lag_days
@@ -122,8 +122,8 @@ final as (
         cast(case
             when is_reported_target_missed
                 then min(projection_date) filter (where days_ahead > 0 and not is_projected_target_missed) over (
-                    partition by account_id, marketplace_id, metric_name, fulfillment_channel
-                )
+                        partition by account_id, marketplace_id, metric_name, fulfillment_channel
+                    )
         end as date) as first_target_met_date
     from missed
     where days_ahead > 0

@@ -141,12 +141,12 @@ deduction_components as (
             when critical_counts.open_critical_count - (case when violations.is_open_critical then 1 else 0 end) > 0
                 then parameters.critical_override_rating
             else least(
-                greatest(
-                    in_range.unclamped_ahr + violations.points_deducted,
-                    parameters.min_rating
-                ),
-                parameters.max_rating
-            )
+                    greatest(
+                        in_range.unclamped_ahr + violations.points_deducted,
+                        parameters.min_rating
+                    ),
+                    parameters.max_rating
+                )
         end as estimated_ahr_if_resolved,
         in_range.estimated_ahr
     from in_range

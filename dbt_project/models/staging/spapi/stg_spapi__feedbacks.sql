@@ -44,9 +44,9 @@ final as (
         loaded_at
     from renamed
     qualify row_number() over (
-        partition by account_id, marketplace_id, amazon_order_id, feedback_date
-        order by loaded_at desc, report_id desc, source_row_number
-    ) = 1
+            partition by account_id, marketplace_id, amazon_order_id, feedback_date
+            order by loaded_at desc, report_id desc, source_row_number ASC
+        ) = 1
 
 )
 

@@ -22,9 +22,9 @@ final as (
         loaded_at
     from source_load_log
     qualify row_number() over (
-        partition by report_type, account_id, marketplace_id, partition_date
-        order by loaded_at desc, report_id desc
-    ) = 1
+            partition by report_type, account_id, marketplace_id, partition_date
+            order by loaded_at desc, report_id desc
+        ) = 1
 
 )
 

@@ -56,9 +56,9 @@ latest_version as (
         ) as order_item_line_number
     from renamed
     qualify dense_rank() over (
-        partition by account_id, marketplace_id, amazon_order_id
-        order by last_updated_at desc, partition_date desc, loaded_at desc, report_id desc
-    ) = 1
+            partition by account_id, marketplace_id, amazon_order_id
+            order by last_updated_at desc, partition_date desc, loaded_at desc, report_id desc
+        ) = 1
 
 ),
 

@@ -77,13 +77,14 @@ list_items as (
         items.metric_object,
         2 as source_priority
     from top_level_objects
-    cross join unnest(
-        case
-            when json_type(top_level_objects.metric_json) = 'ARRAY'
-                then from_json(top_level_objects.metric_json, '["json"]')
-            else cast([] as json [])
-        end
-    ) as items (metric_object)
+    cross join
+        unnest(
+            case
+                when json_type(top_level_objects.metric_json) = 'ARRAY'
+                    then from_json(top_level_objects.metric_json, '["json"]')
+                else cast([] as json[])
+            end
+        ) as items (metric_object)
     where json_type(items.metric_object) = 'OBJECT'
 
 ),
@@ -147,7 +148,9 @@ extracted as (
             ) as window_duration_days
         from metric_objects
         where
-            amazon_key in ({% for key in metric['keys'] %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor %})
+            amazon_key in (
+                {%- for key in metric['keys'] %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor -%}
+            )
             and channel_key is {% if metric.channel == 'split' %}not {% endif %}null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -195,9 +198,9 @@ final as (
         report_id
     from computed
     qualify row_number() over (
-        partition by account_id, marketplace_id, snapshot_date, metric_name, fulfillment_channel, window_days
-        order by row_priority
-    ) = 1
+            partition by account_id, marketplace_id, snapshot_date, metric_name, fulfillment_channel, window_days
+            order by row_priority
+        ) = 1
 
 )
 

@@ -16,45 +16,71 @@ latest_load as (
     select *
     from source_performance
     qualify row_number() over (
-        partition by account_id, marketplace_id, partition_date
-        order by loaded_at desc, report_id desc
-    ) = 1
+            partition by account_id, marketplace_id, partition_date
+            order by loaded_at desc, report_id desc
+        ) = 1
+
+),
+
+document_statuses as (
+
+    -- accountStatuses of the whole document, for rows whose loader left account_status empty
+    select
+        latest_load.account_id,
+        latest_load.marketplace_id,
+        latest_load.partition_date,
+        json_extract_string(statuses.status_json, '$.status') as account_status
+    from latest_load
+    cross join
+        unnest(
+            case
+                when json_type(json_extract(latest_load.document, '$.accountStatuses')) = 'ARRAY'
+                    then from_json(json_extract(latest_load.document, '$.accountStatuses'), '["json"]')
+                else cast([] as json[])
+            end
+        ) as statuses (status_json)
+    where json_extract_string(statuses.status_json, '$.marketplaceId') = latest_load.marketplace_id
+    qualify row_number() over (
+            partition by latest_load.account_id, latest_load.marketplace_id, latest_load.partition_date
+            order by account_status
+        ) = 1
 
 ),
 
 parsed as (
 
     select
-        account_id,
-        marketplace_id,
-        cast(partition_date as date) as snapshot_date,
-        cast(snapshot_at as timestamp) as snapshot_at,
-        report_id,
-        cast(performance_metrics as json) as performance_metrics,
+        latest_load.account_id,
+        latest_load.marketplace_id,
+        cast(latest_load.partition_date as date) as snapshot_date,
+        cast(latest_load.snapshot_at as timestamp) as snapshot_at,
+        latest_load.report_id,
+        cast(latest_load.performance_metrics as json) as performance_metrics,
+        coalesce(latest_load.account_status, document_statuses.account_status) as account_status,
         coalesce(
-            account_status,
-            list_filter(
-                from_json(
-                    json_extract(cast(document as json), '$.accountStatuses'),
-                    '[{"marketplaceId": "VARCHAR", "status": "VARCHAR"}]'
-                ),
-                lambda s: s.marketplaceId = marketplace_id
-            )[1].status
-        ) as account_status,
-        coalesce(
-            ahr_status,
-            json_extract_string(performance_metrics, '$.accountHealthRating.ahrStatus'),
-            json_extract_string(performance_metrics, '$.accountHealthRating.accountHealthRatingStatus')
+            latest_load.ahr_status,
+            json_extract_string(latest_load.performance_metrics, '$.accountHealthRating.ahrStatus'),
+            json_extract_string(
+                latest_load.performance_metrics, '$.accountHealthRating.accountHealthRatingStatus'
+            )
         ) as ahr_status,
         coalesce(
-            cast(ahr_score as integer),
-            try_cast(json_extract_string(performance_metrics, '$.accountHealthRating.ahrScore') as integer)
+            cast(latest_load.ahr_score as integer),
+            try_cast(
+                json_extract_string(latest_load.performance_metrics, '$.accountHealthRating.ahrScore') as integer
+            )
         ) as ahr_score,
         try_cast(
-            json_extract_string(performance_metrics, '$.policyViolationWarnings.warningsCount') as integer
+            json_extract_string(latest_load.performance_metrics, '$.policyViolationWarnings.warningsCount')
+            as integer
         ) as policy_violation_warnings_count,
-        loaded_at
+        latest_load.loaded_at
     from latest_load
+    left join document_statuses
+        on
+            latest_load.account_id = document_statuses.account_id
+            and latest_load.marketplace_id = document_statuses.marketplace_id
+            and latest_load.partition_date = document_statuses.partition_date
 
 ),
 

@@ -97,9 +97,9 @@ final as (
         report_id
     from violations
     qualify row_number() over (
-        partition by account_id, marketplace_id, snapshot_date, category_key
-        order by spelling_priority
-    ) = 1
+            partition by account_id, marketplace_id, snapshot_date, category_key
+            order by spelling_priority
+        ) = 1
 
 )
 

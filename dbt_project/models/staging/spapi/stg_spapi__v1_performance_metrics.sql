@@ -27,9 +27,9 @@ renamed as (
         loaded_at
     from source_v1
     qualify row_number() over (
-        partition by account_id, marketplace_id, partition_date, metric_name
-        order by loaded_at desc, report_id desc
-    ) = 1
+            partition by account_id, marketplace_id, partition_date, metric_name
+            order by loaded_at desc, report_id desc
+        ) = 1
 
 ),
 

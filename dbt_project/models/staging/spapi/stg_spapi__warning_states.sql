@@ -53,9 +53,9 @@ final as (
     from unnested
     where warning_type is not null
     qualify row_number() over (
-        partition by account_id, marketplace_id, snapshot_date, warning_type
-        order by amazon_status
-    ) = 1
+            partition by account_id, marketplace_id, snapshot_date, warning_type
+            order by amazon_status
+        ) = 1
 
 )
 
