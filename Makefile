@@ -1,18 +1,21 @@
 # The verbs CI also runs. Every target installs what it needs first, so a fresh machine with only
 # Python 3.11 and make can run `make demo` and `make test` directly.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 UV_DIR := .tools
-UV := $(shell command -v uv 2>/dev/null || echo $(UV_DIR)/bin/uv)
+UV_BOOTSTRAP := $(CURDIR)/$(UV_DIR)/bin/uv
+# uv from PATH when there is one, else a private copy installed with pip (the only bootstrap step).
+UV := $(abspath $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP)))
 export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 RUN := $(UV) run --frozen
 
 .PHONY: install demo dev test lint format sandbox dbt-parse clean
 
-$(UV_DIR)/bin/uv:
-	@command -v uv >/dev/null 2>&1 || { command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON)"; exit 1; }; \
-	  $(PYTHON) -m venv $(UV_DIR) && $(UV_DIR)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8; }
+$(UV_BOOTSTRAP):
+	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
 .venv/.installed: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
@@ -21,8 +24,8 @@ $(UV_DIR)/bin/uv:
 install: .venv/.installed dbt-parse  ## install the locked environment and prepare dbt's manifest
 
 dbt-parse: .venv/.installed
-	@if [ -f dbt_project/dbt_project.yml ]; then cd dbt_project && AHW_DUCKDB_PATH=$${AHW_DUCKDB_PATH:-$(CURDIR)/data/warehouse.duckdb} \
-	  ../$(RUN) dbt parse --quiet --profiles-dir . ; fi
+	AHW_DUCKDB_PATH=$${AHW_DUCKDB_PATH:-$(CURDIR)/data/warehouse.duckdb} \
+	  $(RUN) dbt parse --quiet --project-dir dbt_project --profiles-dir dbt_project
 
 demo: install  ## run the whole pipeline against the sandbox into ./data/warehouse.duckdb and print a summary
 	$(RUN) ahw demo
@@ -47,3 +50,11 @@ format: install
 
 clean:
 	rm -rf data dbt_project/target .pytest_cache
+
+.PHONY: suites-list suites-run
+suites-list: .venv/.installed  ## list the Great Expectations suites (and regenerate expectations/suites/*.json)
+	$(RUN) python -m orchestration.quality write >/dev/null
+	$(RUN) python -m orchestration.quality list
+
+suites-run: .venv/.installed  ## run every suite on the warehouse: make suites-run START=2026-06-01 END=2026-06-30
+	$(RUN) python -m orchestration.quality run $(if $(START),--start $(START)) $(if $(END),--end $(END)) $(SUITES)

@@ -153,3 +153,7 @@ def import_report(report_type: str, account: str, marketplace_id: str, partition
     click.echo(f"landed at {result.landing_file}; partitions: {days}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
+
+
+if __name__ == "__main__":
+    main()

@@ -6,9 +6,11 @@ import dagster as dg
 
 from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import report_assets
+from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
 from orchestration.defs.transformation.assets import dbt_model_assets
+from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
 from orchestration.env import export_duckdb_path
 
@@ -16,6 +18,7 @@ export_duckdb_path(load_settings())
 
 defs = dg.Definitions(
     assets=[*report_assets, *dbt_model_assets],
+    asset_checks=[*raw_checks, *mart_checks],
     jobs=[extraction_job, daily_pipeline_job],
     schedules=[daily_pipeline_schedule],
     resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},

@@ -159,7 +159,7 @@ def ingest(
                     if outcome.document is not None:
                         result.stats.add(outcome.document.stats)
                     if outcome.error is not None:
-                        failures.append(str(outcome.error))
+                        failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
                         progress(f"[{done}/{total}] FAILED {outcome.error}")
                         continue
                     rows = _load(connection, report_type, outcome, result)

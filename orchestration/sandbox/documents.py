@@ -75,6 +75,10 @@ def flat_rows(world: World, report_type: str, account_name: str, marketplace_id:
     return rows
 
 
+#: Column that ``out_of_range_values`` makes negative (a value the parser accepts but cannot be true).
+OUT_OF_RANGE_COLUMN = {ORDERS.name: "quantity", RETURNS.name: "Return quantity"}
+
+
 def apply_tsv_fault(kind: str | None, report_type: str, columns: list[str],
                     rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:  # fmt: skip
     """Distort a flat document the way real files sometimes are (see faults.py for the kinds)."""
@@ -95,6 +99,9 @@ def apply_tsv_fault(kind: str | None, report_type: str, columns: list[str],
         rows = rows + rows[: max(1, len(rows) // 5)]
     elif kind == "empty_document":
         rows = []
+    elif kind == "out_of_range_values" and report_type in OUT_OF_RANGE_COLUMN:
+        column, n = OUT_OF_RANGE_COLUMN[report_type], max(1, len(rows) // 5)
+        rows = [{**r, column: f"-{r[column]}"} if i < n else r for i, r in enumerate(rows)]
     return columns, rows
 
 

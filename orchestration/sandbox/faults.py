@@ -21,6 +21,9 @@ Kinds and what they do:
 - ``schema_localized_headers``: feedback headers in German (Datum, Bewertung, ...).
 - ``duplicate_rows``: the first fifth of the rows (at least one) is repeated at the end.
 - ``empty_document``: header only; the report ends DONE rather than CANCELLED.
+- ``out_of_range_values``: values the parser accepts but that cannot be true: the first fifth of the
+  rows (at least one) get a negative quantity (orders ``quantity``, returns ``Return quantity``),
+  as a mis-keyed adjustment line would; feedback is left as is (its parser refuses ratings outside 1-5).
 - ``unknown_keys``: V2 JSON gets unknown keys and the unknown account status ``SUSPENDED``.
 - ``stale_snapshot``: V2 JSON is the snapshot of 45 days before the clock.
 Report-level kinds (all but the first three and ``expired_url``/``truncated_gzip``) are decided when
@@ -36,7 +39,7 @@ REQUEST_KINDS = frozenset({"throttle_storm", "server_error", "service_unavailabl
 REPORT_KINDS = frozenset({"fatal", "stuck"})
 DOCUMENT_KINDS = frozenset({
     "schema_missing_column", "schema_extra_column", "schema_renamed_column", "schema_localized_headers",
-    "duplicate_rows", "empty_document", "unknown_keys", "stale_snapshot",
+    "duplicate_rows", "empty_document", "out_of_range_values", "unknown_keys", "stale_snapshot",
 })  # fmt: skip
 URL_KINDS = frozenset({"expired_url"})
 DOWNLOAD_KINDS = frozenset({"truncated_gzip"})

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 API = "/reports/2021-06-30"
 FLAT_DOC_KINDS = {"schema_missing_column", "schema_extra_column", "schema_renamed_column",
-                  "schema_localized_headers", "duplicate_rows", "empty_document"}  # fmt: skip
+                  "schema_localized_headers", "duplicate_rows", "empty_document", "out_of_range_values"}  # fmt: skip
 V2_DOC_KINDS = {"unknown_keys", "stale_snapshot"}
 
 

@@ -27,11 +27,16 @@ def make_invoker(db_path: Path, work_dir: Path) -> DbtInvoke:
     def invoke(*args: str, vars: dict | None = None, expect_success: bool = True):
         cli = [
             *args,
-            "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROJECT_DIR),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--threads", "2",
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROJECT_DIR),
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--threads",
+            "2",
         ]
         if vars:
             cli += ["--vars", ", ".join(f"{k}: '{v}'" for k, v in vars.items()).join("{}")]

@@ -123,32 +123,56 @@ def performance_metrics_schema_variant(day: dt.date, *, listing_violations: int 
         "orderDefectRate": {"mfn": _odr(day, 360, 3, **short), "afn": _odr(day, 60, 0, **short)},
         "lateShipmentRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=29), day, **short),
-            "orderCount": 200, "lateShipmentCount": 10, "status": "BAD", "rate": 0.05,
-            "targetValue": 0.04, "targetCondition": "LESS_THAN",
+            "orderCount": 200,
+            "lateShipmentCount": 10,
+            "status": "BAD",
+            "rate": 0.05,
+            "targetValue": 0.04,
+            "targetCondition": "LESS_THAN",
         },
         "preFulfillmentCancellationRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=6), day, **short),
-            "orderCount": 40, "cancellationCount": 1, "status": "GOOD", "rate": 0.025,
-            "targetValue": 0.025, "targetCondition": "LESS_THAN",
+            "orderCount": 40,
+            "cancellationCount": 1,
+            "status": "GOOD",
+            "rate": 0.025,
+            "targetValue": 0.025,
+            "targetCondition": "LESS_THAN",
         },
         "validTrackingRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=29), day, **short),
-            "shipmentCount": 100, "validTrackingCount": 97, "status": "GOOD", "rate": 0.97,
-            "targetValue": 0.95, "targetCondition": "GREATER_THAN",
+            "shipmentCount": 100,
+            "validTrackingCount": 97,
+            "status": "GOOD",
+            "rate": 0.97,
+            "targetValue": 0.95,
+            "targetCondition": "GREATER_THAN",
         },
         "onTimeDeliveryRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=29), day, **short),
-            "shipmentCountWithValidTracking": 100, "onTimeDeliveryCount": 90, "status": "GOOD", "rate": 0.9,
-            "targetValue": 0.9, "targetCondition": "GREATER_THAN",
+            "shipmentCountWithValidTracking": 100,
+            "onTimeDeliveryCount": 90,
+            "status": "GOOD",
+            "rate": 0.9,
+            "targetValue": 0.9,
+            "targetCondition": "GREATER_THAN",
         },
         "unitOnTimeDeliveryRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=29), day, **short),
-            "unitOnTimeDeliveryCount": 146, "totalUnitCount": 165, "status": "GOOD", "rate": 0.8848,
-            "targetValue": 0.9, "targetCondition": "GREATER_THAN",
+            "unitOnTimeDeliveryCount": 146,
+            "totalUnitCount": 165,
+            "status": "GOOD",
+            "rate": 0.8848,
+            "targetValue": 0.9,
+            "targetCondition": "GREATER_THAN",
         },
         "invoiceDefectRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=6), day, **short),
-            "orderCount": 0, "status": "NONE", "rate": 0, "targetValue": 0.05, "targetCondition": "LESS_THAN",
+            "orderCount": 0,
+            "status": "NONE",
+            "rate": 0,
+            "targetValue": 0.05,
+            "targetCondition": "LESS_THAN",
         },
         "warningStates": [{"warningType": "spammingSellerMessaging", "status": "BAD"}],
         "accountHealthRating": {
@@ -176,28 +200,44 @@ def performance_metrics_example_variant(day: dt.date) -> dict:
         "orderDefectRate": {"mfn": _odr(day, 150, 1, **long), "afn": _odr(day, 0, 0, long_form=True, sparse=True)},
         "lateShipmentRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=29), day, **long),
-            "orderCount": 150, "lateShipmentCount": 3, "status": "GOOD", "rate": 0.02,
-            "targetValue": 0.04, "targetCondition": "LESS_THAN",
+            "orderCount": 150,
+            "lateShipmentCount": 3,
+            "status": "GOOD",
+            "rate": 0.02,
+            "targetValue": 0.04,
+            "targetCondition": "LESS_THAN",
         },
         "lateShipmentRateList": [
             {
                 "reportingDateRange": _range(day - dt.timedelta(days=9), day, **long),
-                "orderCount": 50, "lateShipmentCount": 3, "status": "BAD", "rate": 0.06,
-                "targetValue": 0.04, "targetCondition": "LESS_THAN",
+                "orderCount": 50,
+                "lateShipmentCount": 3,
+                "status": "BAD",
+                "rate": 0.06,
+                "targetValue": 0.04,
+                "targetCondition": "LESS_THAN",
             },
             {
                 "reportingDateRange": _range(day - dt.timedelta(days=29), day, **long),
-                "status": "GOOD", "rate": 0.02, "targetValue": 0.04, "targetCondition": "LESS_THAN",
+                "status": "GOOD",
+                "rate": 0.02,
+                "targetValue": 0.04,
+                "targetCondition": "LESS_THAN",
             },
         ],
         "prefulfillmentCancelRate": {
             "reportingDateRange": _range(day - dt.timedelta(days=6), day, **long),
-            "orderCount": 20, "cancellationCount": 1, "status": "BAD", "rate": 0.05,
-            "targetValue": 0.025, "targetCondition": "LESS_THAN",
+            "orderCount": 20,
+            "cancellationCount": 1,
+            "status": "BAD",
+            "rate": 0.05,
+            "targetValue": 0.025,
+            "targetCondition": "LESS_THAN",
         },
         "warningState": [{"warningType": "spammingSellerMessaging", "status": "GOOD"}],
         "accountHealthRating": {
-            "ahrStatus": "WARNED", "ahrScore": 180,
+            "ahrStatus": "WARNED",
+            "ahrScore": 180,
             "reportingDateRange": _range(day - dt.timedelta(days=180), day, **long),
         },
         "documentRequest": _policy(day, 3, **long),
@@ -212,8 +252,15 @@ def _document(statuses: list[dict], metrics: list[dict]) -> dict:
 
 
 def _prov(report_id: str, account: str, marketplace: str, day: dt.date, row: int = 1) -> tuple:
-    return (report_id, account, marketplace, day, f"{report_id}.json",
-            dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1, 0)), row)
+    return (
+        report_id,
+        account,
+        marketplace,
+        day,
+        f"{report_id}.json",
+        dt.datetime.combine(day + dt.timedelta(days=1), dt.time(1, 0)),
+        row,
+    )
 
 
 def _orders(account: str, marketplace: str, count: int, first_day: dt.date, days: int) -> list[tuple]:
@@ -230,11 +277,44 @@ def _orders(account: str, marketplace: str, count: int, first_day: dt.date, days
         versions = [("Pending", purchased)]
         versions.append(("Cancelled" if cancelled else "Shipped", purchased + dt.timedelta(days=1)))
         for status, updated in versions:
-            rows.append((
-                order_id, None, purchased, updated, status, channel, "Amazon.com", None, None, "Standard",
-                f"Product {sku}", sku, f"B00{n % 3}", status, 1, currency, 10.00, 0, 0, 0, 0, 0, 0, 0,
-                None, "US", None, False, None, None, False, None, None,
-            ) + _prov(f"ord-{account}-{marketplace}-{updated.date()}", account, marketplace, updated.date()))
+            rows.append(
+                (
+                    order_id,
+                    None,
+                    purchased,
+                    updated,
+                    status,
+                    channel,
+                    "Amazon.com",
+                    None,
+                    None,
+                    "Standard",
+                    f"Product {sku}",
+                    sku,
+                    f"B00{n % 3}",
+                    status,
+                    1,
+                    currency,
+                    10.00,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    None,
+                    "US",
+                    None,
+                    False,
+                    None,
+                    None,
+                    False,
+                    None,
+                    None,
+                )
+                + _prov(f"ord-{account}-{marketplace}-{updated.date()}", account, marketplace, updated.date())
+            )
     return rows
 
 
@@ -265,8 +345,19 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
             if account == "bolt" and day == SNAPSHOT_DATES[-1]:
                 continue
             n = sum(1 for r in order_rows if r[34] == account and r[35] == marketplace and r[36] == day)
-            load_rows.append((ORDERS_REPORT, f"ord-{account}-{marketplace}-{day}", account, marketplace, day,
-                              n, f"orders/{account}/{day}.tsv", None, dt.datetime.combine(day, dt.time(23))))
+            load_rows.append(
+                (
+                    ORDERS_REPORT,
+                    f"ord-{account}-{marketplace}-{day}",
+                    account,
+                    marketplace,
+                    day,
+                    n,
+                    f"orders/{account}/{day}.tsv",
+                    None,
+                    dt.datetime.combine(day, dt.time(23)),
+                )
+            )
         day += dt.timedelta(days=1)
     con.executemany("INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", load_rows)
 
@@ -287,9 +378,43 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
     con.executemany(
         f"INSERT INTO raw.returns VALUES ({', '.join(['?'] * 41)})",
         [
-            (r[0], r[1], r[2], r[3], r[4], None, None, None, "USD", None, None, None, r[5], False, r[7], r[6],
-             "Item", 1, "DEFECTIVE", True, "C-Returns", "Refund", None, None, 10, 1, None, None, None, None,
-             None, 10, "Toys", None) + _prov(f"ret-{r[2]}", "acme", US, r[2])
+            (
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                None,
+                None,
+                None,
+                "USD",
+                None,
+                None,
+                None,
+                r[5],
+                False,
+                r[7],
+                r[6],
+                "Item",
+                1,
+                "DEFECTIVE",
+                True,
+                "C-Returns",
+                "Refund",
+                None,
+                None,
+                10,
+                1,
+                None,
+                None,
+                None,
+                None,
+                None,
+                10,
+                "Toys",
+                None,
+            )
+            + _prov(f"ret-{r[2]}", "acme", US, r[2])
             for r in returns
         ],
     )
@@ -304,29 +429,77 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
             [{"marketplaceId": US, "status": "NORMAL"}, {"marketplaceId": DE, "status": "SUSPENDED"}],
             [us_pm, de_pm],
         )
-        perf_rows.append((snap_at, "NORMAL", "GREAT", None, json.dumps(us_pm), json.dumps(acme_doc))
-                         + _prov(f"perf-acme-US-{day}", "acme", US, day))
+        perf_rows.append(
+            (snap_at, "NORMAL", "GREAT", None, json.dumps(us_pm), json.dumps(acme_doc))
+            + _prov(f"perf-acme-US-{day}", "acme", US, day)
+        )
         # DE row as an older loader would have written it: statuses only in the JSON.
-        perf_rows.append((snap_at, None, None, None, json.dumps(de_pm), json.dumps(acme_doc))
-                         + _prov(f"perf-acme-DE-{day}", "acme", DE, day))
+        perf_rows.append(
+            (snap_at, None, None, None, json.dumps(de_pm), json.dumps(acme_doc))
+            + _prov(f"perf-acme-DE-{day}", "acme", DE, day)
+        )
         food = 1 if day >= dt.date(2026, 11, 3) else 0
         bolt_pm = performance_metrics_schema_variant(day, listing_violations=0, food_safety=food)
         bolt_pm["accountHealthRating"] = {"ahrStatus": "WARNED" if food else "GREAT", "ahrScore": 0 if food else 204}
         bolt_doc = _document([{"marketplaceId": US, "status": "AT_RISK" if food else "NORMAL"}], [bolt_pm])
-        perf_rows.append((snap_at, "AT_RISK" if food else "NORMAL", "WARNED" if food else "GREAT",
-                          0 if food else 204, json.dumps(bolt_pm), json.dumps(bolt_doc))
-                         + _prov(f"perf-bolt-US-{day}", "bolt", US, day))
+        perf_rows.append(
+            (
+                snap_at,
+                "AT_RISK" if food else "NORMAL",
+                "WARNED" if food else "GREAT",
+                0 if food else 204,
+                json.dumps(bolt_pm),
+                json.dumps(bolt_doc),
+            )
+            + _prov(f"perf-bolt-US-{day}", "bolt", US, day)
+        )
         start = day - dt.timedelta(days=29)
-        v1_rows.append((snap_at, "contact_response_time", start, day, 0.9375, 0.9, "GREATER_THAN", "GOOD",
-                        json.dumps({"contactCount": 320, "responseUnder24HoursCount": 300,
-                                    "responseOver24HoursCount": 15, "noResponseCount": 5,
-                                    "averageResponseTimeInHours": 11.2}), "<contactResponseTime/>")
-                       + _prov(f"v1-acme-US-{day}", "acme", US, day, 1))
-        v1_rows.append((snap_at, "return_dissatisfaction", start, day, 0.025, 0.1, "LESS_THAN", "GOOD",
-                        json.dumps({"returnCount": 120, "negativeReturnFeedbackCount": 2, "lateResponseCount": 1,
-                                    "invalidRejectionCount": 0, "returnDissatisfactionCount": 3}),
-                        "<returnDissatisfaction/>")
-                       + _prov(f"v1-acme-US-{day}", "acme", US, day, 2))
+        v1_rows.append(
+            (
+                snap_at,
+                "contact_response_time",
+                start,
+                day,
+                0.9375,
+                0.9,
+                "GREATER_THAN",
+                "GOOD",
+                json.dumps(
+                    {
+                        "contactCount": 320,
+                        "responseUnder24HoursCount": 300,
+                        "responseOver24HoursCount": 15,
+                        "noResponseCount": 5,
+                        "averageResponseTimeInHours": 11.2,
+                    }
+                ),
+                "<contactResponseTime/>",
+            )
+            + _prov(f"v1-acme-US-{day}", "acme", US, day, 1)
+        )
+        v1_rows.append(
+            (
+                snap_at,
+                "return_dissatisfaction",
+                start,
+                day,
+                0.025,
+                0.1,
+                "LESS_THAN",
+                "GOOD",
+                json.dumps(
+                    {
+                        "returnCount": 120,
+                        "negativeReturnFeedbackCount": 2,
+                        "lateResponseCount": 1,
+                        "invalidRejectionCount": 0,
+                        "returnDissatisfactionCount": 3,
+                    }
+                ),
+                "<returnDissatisfaction/>",
+            )
+            + _prov(f"v1-acme-US-{day}", "acme", US, day, 2)
+        )
     con.executemany(f"INSERT INTO raw.seller_performance VALUES ({', '.join(['?'] * 13)})", perf_rows)
     con.executemany(f"INSERT INTO raw.seller_performance_v1 VALUES ({', '.join(['?'] * 17)})", v1_rows)
 

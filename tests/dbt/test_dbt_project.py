@@ -39,7 +39,9 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 def test_build_runs_every_model_seed_and_test(built_warehouse):
     _, _, result = built_warehouse
-    statuses = {r.node.unique_id: str(r.status) for r in result.result.results}
+    statuses = {
+        r.node.unique_id: str(r.status) for r in result.result.results if not r.node.unique_id.startswith("exposure.")
+    }
     assert all(s in ("success", "pass") for s in statuses.values()), statuses
     kinds = {uid.split(".")[0] for uid in statuses}
     assert {"model", "seed", "test", "unit_test"} <= kinds
@@ -48,10 +50,13 @@ def test_build_runs_every_model_seed_and_test(built_warehouse):
 
 def test_rating_rows_match_hand_computed_estimates(built_warehouse):
     db, _, _ = built_warehouse
-    rows = query(db, """
+    rows = query(
+        db,
+        """
         select account_id, marketplace_id, rating_date, estimated_ahr, reported_ahr, band, reported_band,
                volume_credit, is_volume_credit_known, total_deduction, has_open_critical_violation, account_status
-        from marts.fct_account_health_rating order by 1, 2, 3""")
+        from marts.fct_account_health_rating order by 1, 2, 3""",
+    )
     # Every account x marketplace x day with a snapshot has a rating row (3 x 5 days).
     assert len(rows) == 15
     by_key = {(r[0], r[1], r[2]): r[3:] for r in rows}
@@ -68,25 +73,34 @@ def test_rating_rows_match_hand_computed_estimates(built_warehouse):
 
 def test_components_add_up_to_the_estimate(built_warehouse):
     db, _, _ = built_warehouse
-    mismatches = query(db, """
+    mismatches = query(
+        db,
+        """
         select c.account_id, c.marketplace_id, c.rating_date, sum(c.points), any_value(r.estimated_ahr)
         from marts.fct_rating_components c
         join marts.fct_account_health_rating r using (account_id, marketplace_id, rating_date)
-        group by all having sum(c.points) <> any_value(r.estimated_ahr)""")
+        group by all having sum(c.points) <> any_value(r.estimated_ahr)""",
+    )
     assert mismatches == []
-    what_if = query(db, """
+    what_if = query(
+        db,
+        """
         select estimated_ahr_if_resolved from marts.fct_rating_components
-        where account_id = 'bolt' and rating_date = '2026-11-03' and component_name = 'food_and_product_safety_issues'""")
+        where account_id = 'bolt' and rating_date = '2026-11-03' and component_name = 'food_and_product_safety_issues'""",
+    )
     assert what_if == [(204,)]
 
 
 def test_metrics_handle_every_report_variant(built_warehouse):
     db, _, _ = built_warehouse
-    rows = query(db, """
+    rows = query(
+        db,
+        """
         select marketplace_id, metric_name, fulfillment_channel, window_days, value, numerator, denominator,
                amazon_status, is_target_missed
         from marts.fct_health_metrics_daily
-        where account_id = 'acme' and metric_date = '2026-11-05' and source = 'reported'""")
+        where account_id = 'acme' and metric_date = '2026-11-05' and source = 'reported'""",
+    )
     got = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
     # Example spelling prefulfillmentCancelRate, long timestamps -> 7-day window.
     assert got[(DE, "pre_fulfillment_cancellation_rate", "MFN", 7)] == (0.05, 1, 20, "BAD", True)
@@ -106,20 +120,27 @@ def test_metrics_handle_every_report_variant(built_warehouse):
 def test_recomputed_metrics_and_reconciliation(built_warehouse):
     db, _, _ = built_warehouse
     # acme/US MFN ODR window 2026-08-24..2026-10-22: orders 00003 (1-star + A-to-z) and 00010 (2-star).
-    rows = query(db, """
+    rows = query(
+        db,
+        """
         select recomputed_numerator, reported_numerator, numerator_difference
         from marts.fct_metric_reconciliation
         where account_id = 'acme' and marketplace_id = ? and metric_date = '2026-11-05'
-          and metric_name = 'order_defect_rate' and fulfillment_channel = 'MFN'""", [US])
+          and metric_name = 'order_defect_rate' and fulfillment_channel = 'MFN'""",
+        [US],
+    )
     assert rows == [(2, 3, -1)]
 
 
 def test_policy_violations_and_snapshots(built_warehouse):
     db, _, _ = built_warehouse
-    rows = query(db, """
+    rows = query(
+        db,
+        """
         select account_id, marketplace_id, metric_date, category, defects_count, new_count, severity, points_deducted
         from marts.fct_policy_violations_daily where defects_count > 0 and metric_date = '2026-11-03'
-        order by 1, 2""")
+        order by 1, 2""",
+    )
     assert rows == [
         ("acme", DE, dt.date(2026, 11, 3), "document_requests", 3, 0, "low", 6),
         ("acme", US, dt.date(2026, 11, 3), "listing_policy_violations", 2, 0, "medium", 8),
@@ -131,19 +152,28 @@ def test_policy_violations_and_snapshots(built_warehouse):
 
 def test_attribution_rolloff_and_summary(built_warehouse):
     db, _, _ = built_warehouse
-    claims = query(db, """
+    claims = query(
+        db,
+        """
         select sku, asin, fulfillment_channel, affected_metric_name from marts.fct_defect_attribution
-        where defect_type = 'a_to_z_claim'""")
+        where defect_type = 'a_to_z_claim'""",
+    )
     assert claims == [("SKU-0", "B000", "MFN", "order_defect_rate")]
-    rolloff = query(db, """
+    rolloff = query(
+        db,
+        """
         select amazon_order_id, rolloff_date from marts.fct_defect_rolloff_calendar
-        where metric_name = 'order_defect_rate' order by 1""")
+        where metric_name = 'order_defect_rate' order by 1""",
+    )
     # order date + 60-day window + 14-day lag
     assert rolloff == [("AAT-00003", dt.date(2026, 11, 17)), ("AAT-00010", dt.date(2026, 11, 24))]
-    summary = query(db, """
+    summary = query(
+        db,
+        """
         select account_id, marketplace_id, rating_date, reported_ahr, estimated_ahr, band, worst_metric_name,
                is_worst_metric_target_missed, next_rolloff_date
-        from marts.fct_account_health_summary order by 1, 2""")
+        from marts.fct_account_health_summary order by 1, 2""",
+    )
     assert summary == [
         ("acme", DE, dt.date(2026, 11, 5), 180, 194, "At Risk", "pre_fulfillment_cancellation_rate", True, None),
         ("acme", US, dt.date(2026, 11, 5), None, 200, "Healthy", "late_shipment_rate", True, dt.date(2026, 11, 17)),
@@ -168,10 +198,11 @@ def test_daily_incremental_runs_equal_full_refresh(built_warehouse, tmp_path):
     db = tmp_path / "incremental.duckdb"
     raw_fixtures.build_raw(db)
     invoke = make_invoker(db, tmp_path)
-    invoke("seed")
     days = raw_fixtures.SNAPSHOT_DATES
-    # The first partition creates every model (incremental marts hold only that day) ...
-    invoke("run", vars={"min_date": days[0], "max_date": days[0]})
+    # The first partition creates the seeds and every model (incremental marts hold only that day) ...
+    invoke(
+        "build", "--resource-type", "seed", "--resource-type", "model", vars={"min_date": days[0], "max_date": days[0]}
+    )
     assert query(db, "select distinct rating_date from marts.fct_account_health_rating") == [(days[0],)]
     # ... then each following day is an incremental run, as the Dagster partitions would do.
     for day in days[1:]:
@@ -179,7 +210,10 @@ def test_daily_incremental_runs_equal_full_refresh(built_warehouse, tmp_path):
     # Re-running a partition changes nothing.
     invoke("run", "--select", "config.materialized:incremental", vars={"min_date": days[2], "max_date": days[2]})
     for table in INCREMENTAL_MARTS:
-        assert _table_rows(db, table) == _table_rows(full_db, table), table
+        incremental, full = _table_rows(db, table), _table_rows(full_db, table)
+        only_incremental = sorted(set(incremental) - set(full), key=repr)[:5]
+        only_full = sorted(set(full) - set(incremental), key=repr)[:5]
+        assert incremental == full, f"{table}: only incremental {only_incremental}; only full refresh {only_full}"
 
 
 def test_raw_fixture_matches_warehouse_ddl(tmp_path):

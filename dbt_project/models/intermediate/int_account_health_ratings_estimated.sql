@@ -63,6 +63,7 @@ components as (
         parameters.start_rating,
         coalesce(volumes.orders_in_window, 0) as orders_180d,
         coalesce(volumes.is_orders_partition_loaded, false) as is_volume_credit_known,
+        coalesce(volumes.order_days_loaded, 0) as order_days_loaded_180d,
         case
             when coalesce(volumes.is_orders_partition_loaded, false)
                 then floor(volumes.orders_in_window / parameters.volume_credit_orders_per_step)
@@ -121,6 +122,7 @@ final as (
         cast(estimated.orders_180d as integer) as orders_180d,
         cast(estimated.volume_credit as integer) as volume_credit,
         estimated.is_volume_credit_known,
+        cast(estimated.order_days_loaded_180d as integer) as order_days_loaded_180d,
         cast(estimated.total_deduction as integer) as total_deduction,
         cast(estimated.open_categories_count as integer) as open_categories_count,
         cast(estimated.open_defects_count as integer) as open_defects_count,

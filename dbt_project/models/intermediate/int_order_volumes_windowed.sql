@@ -1,6 +1,7 @@
 -- One row per account x marketplace x snapshot_date: distinct orders purchased in the volume-credit
 -- window (rating_parameters.volume_credit_window_days, 180 days ending on the snapshot date) and
--- whether the orders partition of that date was loaded at all (else the credit is unknown).
+-- whether the orders partition of that date was loaded at all (else the credit is unknown), and
+-- how many of the window's days have a loaded orders partition (coverage of the count).
 with
 
 snapshots as (
@@ -33,6 +34,19 @@ parameters as (
 
 ),
 
+daily_orders as (
+
+    -- one row per account x marketplace x order date: the window sums days, not orders
+    select
+        account_id,
+        marketplace_id,
+        order_date,
+        count(*) as orders_count
+    from orders
+    group by account_id, marketplace_id, order_date
+
+),
+
 loaded_order_days as (
 
     select
@@ -56,14 +70,34 @@ windowed as (
         snapshots.account_id,
         snapshots.marketplace_id,
         snapshots.snapshot_date,
-        count(orders.amazon_order_id) as orders_in_window
+        coalesce(sum(daily_orders.orders_count), 0) as orders_in_window
     from snapshots
     cross join parameters
-    left join orders
+    left join daily_orders
         on
-            snapshots.account_id = orders.account_id
-            and snapshots.marketplace_id = orders.marketplace_id
-            and orders.order_date between
+            snapshots.account_id = daily_orders.account_id
+            and snapshots.marketplace_id = daily_orders.marketplace_id
+            and daily_orders.order_date between
+            snapshots.snapshot_date - (parameters.volume_credit_window_days - 1)
+            and snapshots.snapshot_date
+    group by snapshots.account_id, snapshots.marketplace_id, snapshots.snapshot_date
+
+),
+
+loaded_days_in_window as (
+
+    select
+        snapshots.account_id,
+        snapshots.marketplace_id,
+        snapshots.snapshot_date,
+        count(loaded_order_days.partition_date) as order_days_loaded
+    from snapshots
+    cross join parameters
+    left join loaded_order_days
+        on
+            snapshots.account_id = loaded_order_days.account_id
+            and snapshots.marketplace_id = loaded_order_days.marketplace_id
+            and loaded_order_days.partition_date between
             snapshots.snapshot_date - (parameters.volume_credit_window_days - 1)
             and snapshots.snapshot_date
     group by snapshots.account_id, snapshots.marketplace_id, snapshots.snapshot_date
@@ -77,8 +111,14 @@ final as (
         windowed.marketplace_id,
         windowed.snapshot_date,
         windowed.orders_in_window,
-        loaded_order_days.partition_date is not null as is_orders_partition_loaded
+        loaded_order_days.partition_date is not null as is_orders_partition_loaded,
+        loaded_days_in_window.order_days_loaded
     from windowed
+    inner join loaded_days_in_window
+        on
+            windowed.account_id = loaded_days_in_window.account_id
+            and windowed.marketplace_id = loaded_days_in_window.marketplace_id
+            and windowed.snapshot_date = loaded_days_in_window.snapshot_date
     left join loaded_order_days
         on
             windowed.account_id = loaded_order_days.account_id

@@ -17,6 +17,24 @@ order_flags as (
 
 ),
 
+daily_counts as (
+
+    -- one row per account x marketplace x channel x order date: windows sum days, not orders
+    select
+        account_id,
+        marketplace_id,
+        fulfillment_channel,
+        order_date,
+        count(*) as orders_count,
+        count(*) filter (where is_odr_defect) as odr_defects_count,
+        count(*) filter (where has_a_to_z_claim) as a_to_z_claims_count,
+        count(*) filter (where has_negative_feedback) as negative_feedback_count,
+        count(*) filter (where is_cancelled) as cancelled_count
+    from order_flags
+    group by account_id, marketplace_id, fulfillment_channel, order_date
+
+),
+
 recomputable as (
 
     select *
@@ -47,24 +65,20 @@ counted as (
         recomputable.window_start_date,
         recomputable.window_end_date,
         recomputable.report_id,
-        count(order_flags.amazon_order_id) as denominator,
-        case recomputable.metric_name
-            when 'order_defect_rate'
-                then count(*) filter (where order_flags.is_odr_defect)
-            when 'order_defect_rate_claims'
-                then count(*) filter (where order_flags.has_a_to_z_claim)
-            when 'order_defect_rate_negative_feedback'
-                then count(*) filter (where order_flags.has_negative_feedback)
-            when 'pre_fulfillment_cancellation_rate'
-                then count(*) filter (where order_flags.is_cancelled)
-        end as numerator
+        coalesce(sum(daily_counts.orders_count), 0) as denominator,
+        coalesce(case recomputable.metric_name
+            when 'order_defect_rate' then sum(daily_counts.odr_defects_count)
+            when 'order_defect_rate_claims' then sum(daily_counts.a_to_z_claims_count)
+            when 'order_defect_rate_negative_feedback' then sum(daily_counts.negative_feedback_count)
+            when 'pre_fulfillment_cancellation_rate' then sum(daily_counts.cancelled_count)
+        end, 0) as numerator
     from recomputable
-    left join order_flags
+    left join daily_counts
         on
-            recomputable.account_id = order_flags.account_id
-            and recomputable.marketplace_id = order_flags.marketplace_id
-            and recomputable.fulfillment_channel = order_flags.fulfillment_channel
-            and order_flags.order_date between recomputable.window_start_date and recomputable.window_end_date
+            recomputable.account_id = daily_counts.account_id
+            and recomputable.marketplace_id = daily_counts.marketplace_id
+            and recomputable.fulfillment_channel = daily_counts.fulfillment_channel
+            and daily_counts.order_date between recomputable.window_start_date and recomputable.window_end_date
     group by
         recomputable.account_id,
         recomputable.marketplace_id,

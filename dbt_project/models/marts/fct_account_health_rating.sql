@@ -113,6 +113,7 @@ final as (
         cast(aha_windows.orders_180d as integer) as orders_180d,
         cast(aha_windows.volume_credit as integer) as volume_credit,
         cast(aha_windows.is_volume_credit_known as boolean) as is_volume_credit_known,
+        cast(aha_windows.order_days_loaded_180d as integer) as order_days_loaded_180d,
         cast(aha_windows.total_deduction as integer) as total_deduction,
         cast(aha_windows.open_categories_count as integer) as open_categories_count,
         cast(aha_windows.open_defects_count as integer) as open_defects_count,

@@ -60,7 +60,11 @@ worst_metric as (
         and {{ target_pressure('metrics.value', 'metrics.target_value', 'metrics.target_condition') }} is not null
     qualify row_number() over (
             partition by metrics.account_id, metrics.marketplace_id
-            order by target_pressure desc, metrics.metric_name ASC, metrics.fulfillment_channel ASC, metrics.window_days ASC
+            order by
+                target_pressure desc,
+                metrics.metric_name asc,
+                metrics.fulfillment_channel asc,
+                metrics.window_days asc
         ) = 1
 
 ),

@@ -9,10 +9,13 @@ Amazon.
 from __future__ import annotations
 
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+import duckdb
 import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
@@ -124,6 +127,31 @@ class SpApiResource(dg.ConfigurableResource):
         return self._connection
 
 
+class WarehouseDuckDBResource(DuckDBResource):
+    """DuckDBResource whose connection is closed also when the work inside fails.
+
+    dagster-duckdb's context manager closes only on success; a connection leaked by a failed step
+    keeps the file locked for the rest of the process (the next writer, or a reader with another
+    configuration, is refused). Lock contention from another process is retried briefly.
+    """
+
+    @contextmanager
+    def get_connection(self):
+        config = {"custom_user_agent": "dagster", **self.connection_config}
+        for attempt in range(10):
+            try:
+                conn = duckdb.connect(self.database, read_only=False, config=config)
+                break
+            except duckdb.IOException:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
 def duckdb_resource() -> DuckDBResource:
     """The one DuckDB file, from AHW_DUCKDB_PATH (shared with dbt's profile)."""
-    return DuckDBResource(database=dg.EnvVar("AHW_DUCKDB_PATH"))
+    return WarehouseDuckDBResource(database=dg.EnvVar("AHW_DUCKDB_PATH"))

@@ -45,7 +45,7 @@ final as (
     from renamed
     qualify row_number() over (
             partition by account_id, marketplace_id, amazon_order_id, feedback_date
-            order by loaded_at desc, report_id desc, source_row_number ASC
+            order by loaded_at desc, report_id desc, source_row_number asc
         ) = 1
 
 )

@@ -148,9 +148,7 @@ extracted as (
             ) as window_duration_days
         from metric_objects
         where
-            amazon_key in (
-                {%- for key in metric['keys'] %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor -%}
-            )
+            amazon_key in ({{ "'" ~ metric['keys'] | join("', '") ~ "'" }})
             and channel_key is {% if metric.channel == 'split' %}not {% endif %}null
         {% if not loop.last %}union all{% endif %}
     {% endfor %}

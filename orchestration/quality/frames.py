@@ -1,0 +1,119 @@
+"""The frames the suites validate: SQL over DuckDB returning a pandas DataFrame.
+
+A raw frame is the rows of the validated partition range with a few derived columns (day offsets,
+rates found in the JSON); a volume frame is one row per account x marketplace x day with the row
+count and the recent daily average; mart frames add consistency columns. Computing these in SQL
+keeps the suites simple, built-in GX expectations.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from orchestration.quality.suites import (
+    KNOWN_DOCUMENT_KEYS,
+    KNOWN_METRIC_KEYS,
+    MIN_RECENT_DAILY_ROWS,
+    RECENT_DAYS,
+    SAMPLE_EXCLUDED,
+    Suite,
+)
+
+_DATE_TO = r"""'"reportingDateTo": ?"(\d{4}-\d{2}-\d{2})'"""
+_RATE = r"""'"rate": ?(-?[0-9][0-9.eE+-]*)'"""
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+_RAW_DERIVED = {
+    "orders": """,
+        date_diff('day', partition_date, cast(last_updated_date as date)) as last_updated_day_offset,
+        date_diff('day', cast(purchase_date as date), cast(last_updated_date as date)) as purchase_to_update_days""",
+    "seller_feedback": """,
+        date_diff('day', partition_date, feedback_date) as feedback_day_offset""",
+    "returns": """,
+        date_diff('day', partition_date, return_request_date) as return_request_day_offset,
+        date_diff('day', order_date, return_request_date) as order_to_return_days""",
+    "seller_performance": f""",
+        date_diff('day', partition_date, cast(snapshot_at as date)) as snapshot_day_offset,
+        date_diff('day', cast(list_max(regexp_extract_all(performance_metrics, {_DATE_TO}, 1)) as date),
+                  partition_date) as report_lag_days,
+        list_min(list_transform(regexp_extract_all(performance_metrics, {_RATE}, 1), lambda x: cast(x as double)))
+            as min_rate,
+        list_max(list_transform(regexp_extract_all(performance_metrics, {_RATE}, 1), lambda x: cast(x as double)))
+            as max_rate,
+        nullif(array_to_string(list_filter(json_keys(performance_metrics),
+            lambda k: not list_contains({_sql_list(KNOWN_METRIC_KEYS)}, k)), ','), '') as unknown_metric_keys,
+        nullif(array_to_string(list_filter(json_keys(document),
+            lambda k: not list_contains({_sql_list(KNOWN_DOCUMENT_KEYS)}, k)), ','), '') as unknown_document_keys""",
+    "seller_performance_v1": """,
+        date_diff('day', window_end_date, cast(snapshot_at as date)) as window_end_lag_days""",
+}
+
+
+def frame_sql(suite: Suite, start: date, end: date) -> str:
+    """SQL of the frame ``suite`` validates for the partition range [start, end] (inclusive)."""
+    s, e = f"date '{start.isoformat()}'", f"date '{end.isoformat()}'"
+    if suite.frame == "raw":
+        table = suite.table.split(".", 1)[1]
+        return f"select *{_RAW_DERIVED[table]} from {suite.table} where partition_date between {s} and {e}"
+    if suite.frame == "volume":
+        # Pairs seen in the recent history x every day of the range, left-joined with the range's counts.
+        return f"""
+        with recent as (
+            select account_id, marketplace_id, count(*) / {RECENT_DAYS}.0 as recent_daily_rows
+            from {suite.table}
+            where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
+            group by all
+        ), days as (
+            select cast(unnest(generate_series({s}, {e}, interval 1 day)) as date) as partition_date
+        ), counts as (
+            select account_id, marketplace_id, partition_date, count(*) as rows_count
+            from {suite.table} where partition_date between {s} and {e} group by all
+        )
+        select r.account_id, r.marketplace_id, d.partition_date, coalesce(c.rows_count, 0) as rows_count,
+               r.recent_daily_rows,
+               case when r.recent_daily_rows >= {MIN_RECENT_DAILY_ROWS}
+                    then coalesce(c.rows_count, 0) / r.recent_daily_rows end as volume_ratio
+        from recent r cross join days d
+        left join counts c using (account_id, marketplace_id, partition_date)
+        """
+    if suite.frame == "rating":
+        return f"""
+        with comp as (
+            select account_id, marketplace_id, rating_date, sum(points) as component_points
+            from marts.fct_rating_components where rating_date between {s} and {e} group by all
+        )
+        select r.*, abs(r.ahr_gap) as abs_ahr_gap,
+            case when (r.band = 'Healthy' and r.estimated_ahr >= 200)
+                   or (r.band = 'At Risk' and r.estimated_ahr between 100 and 199)
+                   or (r.band = 'Critical' and r.estimated_ahr between 0 and 99) then 0 else 1 end as band_mismatch,
+            abs(coalesce(c.component_points, -100000) - r.estimated_ahr) as components_gap,
+            r.marketplace_id as partition_marketplace, r.rating_date as partition_date
+        from marts.fct_account_health_rating r left join comp c using (account_id, marketplace_id, rating_date)
+        where r.rating_date between {s} and {e}
+        """
+    if suite.frame == "metrics":
+        return f"""
+        select *, numerator - denominator as numerator_excess,
+            case when value is not null and denominator > 0 and numerator is not null
+                 then abs(numerator::double / denominator - value) end as rate_count_gap,
+            metric_date as partition_date
+        from marts.fct_health_metrics_daily
+        where metric_date between {s} and {e} and source = 'reported'
+        """
+    if suite.frame == "history":
+        return """
+        select account_id, marketplace_id, min(rating_date) as first_rating_date,
+               max(rating_date) as last_rating_date, count(distinct rating_date) as days_count,
+               date_diff('day', min(rating_date), max(rating_date)) + 1 - count(distinct rating_date) as missing_days
+        from marts.fct_account_health_rating group by all
+        """
+    raise ValueError(f"unknown frame {suite.frame!r}")
+
+
+def sample_columns(columns) -> list[str]:
+    """Columns shown in sample rows: no PII hashes, no whole documents."""
+    return [c for c in columns if c not in SAMPLE_EXCLUDED]
