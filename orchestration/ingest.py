@@ -98,6 +98,12 @@ class _Outcome:
     error: Exception | None = None
 
 
+def snapshot_moment(day: date) -> datetime:
+    """When the sandbox takes partition ``day``'s snapshot: late on that day, with an hour's margin so
+    the clock (which keeps running while the round's reports are processed) never crosses midnight."""
+    return datetime.combine(day, time(23, 0), tzinfo=UTC)
+
+
 def check_snapshot_days(
     report_type: ReportType, days: Sequence[date], *, live: bool, today: date | None = None
 ) -> None:
@@ -147,7 +153,7 @@ def ingest(
         with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
             for round_windows in rounds:
                 if clock:
-                    clock.set(datetime.combine(round_windows[0].last_day, time(23, 59, 59), tzinfo=UTC))
+                    clock.set(snapshot_moment(round_windows[0].last_day))
                 futures: list[Future[_Outcome]] = [
                     pool.submit(_extract_and_parse, lifecycle, landing, salt, report_type, a, m, w)
                     for a, m in pairs

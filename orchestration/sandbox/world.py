@@ -375,8 +375,10 @@ class World:
             if lu > day_end:
                 lu = max(purchase, day_end - timedelta(seconds=rng.randrange(0, 600)))
             n_items = 1 if rng.random() < 0.82 else rng.choice((2, 2, 3))
+            # Distinct products per order: Amazon's order report has one line per order item (SKU).
             items = tuple(
-                (rng.randrange(len(catalog)), 1 if rng.random() < 0.88 else rng.randint(2, 4)) for _ in range(n_items)
+                (product, 1 if rng.random() < 0.88 else rng.randint(2, 4))
+                for product in rng.sample(range(len(catalog)), n_items)
             )
             ship_level = rng.choices(("Standard", "Expedited", "SecondDay", "NextDay"), (70, 18, 8, 4))[0]
             business = rng.random() < 0.06

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from orchestration.ingest import IngestFailed, ingest
+from orchestration.ingest import IngestFailed, ingest, snapshot_moment
 from orchestration.sandbox import Fault
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.landing import Landing
@@ -107,10 +107,9 @@ def test_snapshots_are_taken_as_of_each_partition_day(server, world, accounts, e
     ).fetchall()
     pairs = [(a.name, m) for a in world.accounts for m in a.marketplace_ids]
     assert len(rows) == len(pairs) * 2
-    from datetime import UTC, datetime, time
 
     for account_id, marketplace_id, day, score, status in rows:
-        truth_ = world.performance(account_id, marketplace_id, datetime.combine(day, time(23, 59, 59), tzinfo=UTC))
+        truth_ = world.performance(account_id, marketplace_id, snapshot_moment(day))
         assert score == truth_["ahr_score"]
         assert status == truth_["account_status"]
     # the sandbox clock is put back where it was

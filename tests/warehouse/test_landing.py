@@ -7,9 +7,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from tests.warehouse.wh_samples import US, feedback_doc
 
 from orchestration.warehouse.landing import Landing, LandingError, LandingMeta
+from tests.warehouse.wh_samples import US, feedback_doc
 
 
 def meta(**overrides) -> LandingMeta:

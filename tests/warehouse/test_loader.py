@@ -10,6 +10,17 @@ from decimal import Decimal
 import duckdb
 import pyarrow as pa
 import pytest
+
+from orchestration.spapi.parsers import DocumentError, parse_document
+from orchestration.spapi.report_types import (
+    ORDERS,
+    RETURNS,
+    SELLER_FEEDBACK,
+    SELLER_PERFORMANCE,
+    SELLER_PERFORMANCE_V1,
+)
+from orchestration.warehouse.loader import import_file, load_document
+from orchestration.warehouse.schema import RAW_TABLES, ensure_raw_schema, raw_columns
 from tests.warehouse.wh_samples import (
     DE,
     SALT,
@@ -23,17 +34,6 @@ from tests.warehouse.wh_samples import (
     returns_doc,
     v2_doc,
 )
-
-from orchestration.spapi.parsers import DocumentError, parse_document
-from orchestration.spapi.report_types import (
-    ORDERS,
-    RETURNS,
-    SELLER_FEEDBACK,
-    SELLER_PERFORMANCE,
-    SELLER_PERFORMANCE_V1,
-)
-from orchestration.warehouse.loader import import_file, load_document
-from orchestration.warehouse.schema import RAW_TABLES, ensure_raw_schema, raw_columns
 
 D1, D2, D3 = date(2026, 5, 1), date(2026, 5, 2), date(2026, 5, 3)
 

@@ -7,6 +7,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+
+from orchestration.spapi.parsers import DocumentError, parse_document
+from orchestration.spapi.report_types import (
+    ORDERS,
+    RETURNS,
+    SELLER_FEEDBACK,
+    SELLER_PERFORMANCE,
+    SELLER_PERFORMANCE_V1,
+)
+from orchestration.warehouse.pii import classify_column, salted_hash
+from orchestration.warehouse.schema import parsed_arrow_schema
 from tests.warehouse.wh_samples import (
     DE,
     FEEDBACK_HEADERS,
@@ -26,17 +37,6 @@ from tests.warehouse.wh_samples import (
     tsv,
     v2_doc,
 )
-
-from orchestration.spapi.parsers import DocumentError, parse_document
-from orchestration.spapi.report_types import (
-    ORDERS,
-    RETURNS,
-    SELLER_FEEDBACK,
-    SELLER_PERFORMANCE,
-    SELLER_PERFORMANCE_V1,
-)
-from orchestration.warehouse.pii import classify_column, salted_hash
-from orchestration.warehouse.schema import parsed_arrow_schema
 
 
 def parse(rt, data, marketplace=US):

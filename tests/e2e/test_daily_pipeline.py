@@ -1,0 +1,134 @@
+"""The main job end to end: sandbox -> extraction -> GX gates -> dbt build, compared with the world.
+
+One run over the days around the scripted Critical day of cobalt-gadgets; assertions read the marts.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.config import DEFAULT_SANDBOX_SEED
+from orchestration.ingest import snapshot_moment
+from orchestration.pipeline import run_job
+from orchestration.sandbox import World, WorldConfig
+
+END = date(2026, 6, 30)
+SCALE = 0.05
+
+
+@pytest.fixture(scope="module")
+def world():
+    return World(WorldConfig(seed=DEFAULT_SANDBOX_SEED, end_date=END, volume_scale=SCALE))
+
+
+@pytest.fixture(scope="module")
+def days(world):
+    critical = world.critical_date("cobalt-gadgets")
+    assert critical is not None
+    return [critical - timedelta(days=1), critical, critical + timedelta(days=1)]
+
+
+@pytest.fixture(scope="module")
+def warehouse(world, days, tmp_path_factory):
+    """Run daily_pipeline once for the module; yield the DuckDB path."""
+    data = tmp_path_factory.mktemp("pipeline")
+    env = {
+        "AHW_DATA_DIR": str(data),
+        "AHW_DUCKDB_PATH": str(data / "warehouse.duckdb"),
+        "AHW_SANDBOX_END_DATE": END.isoformat(),
+        "AHW_SANDBOX_VOLUME_SCALE": str(SCALE),
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = run_job("daily_pipeline", days[0], days[-1], instance=dg.DagsterInstance.ephemeral())
+        assert result.success
+        yield env["AHW_DUCKDB_PATH"], result
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def query(path, sql, params=None):
+    with duckdb.connect(path, read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def eod(day):
+    """The moment the sandbox takes a partition's snapshot."""
+    return snapshot_moment(day)
+
+
+def test_every_account_marketplace_and_day_has_a_rating_row(warehouse, world, days):
+    path, _ = warehouse
+    rows = set(query(path, "select account_id, marketplace_id, rating_date from marts.fct_account_health_rating"))
+    expected = {(a.name, m, d) for a in world.accounts for m in a.marketplace_ids for d in days}
+    assert rows == expected
+
+
+def test_the_account_scripted_to_hit_critical_is_critical_on_the_scripted_day(warehouse, world, days):
+    path, _ = warehouse
+    critical = world.critical_date("cobalt-gadgets")
+    bands = dict(
+        query(
+            path,
+            "select rating_date, band from marts.fct_account_health_rating "
+            "where account_id = 'cobalt-gadgets' and marketplace_id = 'ATVPDKIKX0DER'",
+        )
+    )
+    assert bands[critical] == "Critical"
+    assert bands[critical - timedelta(days=1)] != "Critical"
+    reported = query(
+        path,
+        "select reported_band, reported_ahr from marts.fct_account_health_rating "
+        "where account_id = 'cobalt-gadgets' and marketplace_id = 'ATVPDKIKX0DER' and rating_date = ?",
+        [critical],
+    )
+    truth = world.performance("cobalt-gadgets", "ATVPDKIKX0DER", eod(critical))
+    assert reported == [("Critical", truth["ahr_score"])]
+
+
+def test_reported_order_defect_rate_equals_the_sandboxs(warehouse, world, days):
+    path, _ = warehouse
+    rows = query(
+        path,
+        "select account_id, marketplace_id, metric_date, fulfillment_channel, value, numerator, denominator "
+        "from marts.fct_health_metrics_daily where metric_name = 'order_defect_rate' and source = 'reported'",
+    )
+    assert rows
+    seen = 0
+    for account_id, marketplace_id, day, channel, value, numerator, denominator in rows:
+        odr = world.performance(account_id, marketplace_id, eod(day))["order_defect_rate"][channel.lower()]
+        assert value == pytest.approx(odr["rate"], abs=1e-9)
+        assert (numerator, denominator) == (odr["order_with_defects"], odr["order_count"])
+        seen += 1
+    pairs = sum(len(a.marketplace_ids) for a in world.accounts)
+    assert seen >= pairs * len(days)  # at least one channel per account x marketplace x day
+
+
+def test_summary_table_has_one_readable_row_per_account_and_marketplace(warehouse, world):
+    path, _ = warehouse
+    rows = query(
+        path,
+        "select account_id, marketplace_id, reported_ahr, estimated_ahr, band, worst_metric_name "
+        "from marts.fct_account_health_summary",
+    )
+    assert {(r[0], r[1]) for r in rows} == {(a.name, m) for a in world.accounts for m in a.marketplace_ids}
+    assert all(0 <= r[3] <= 1000 and r[4] in {"Healthy", "At Risk", "Critical"} for r in rows)
+
+
+def test_quality_gates_ran_and_were_recorded(warehouse):
+    path, result = warehouse
+    checks = result.get_asset_check_evaluations()
+    gx = [c for c in checks if c.check_name == "great_expectations"]
+    assert gx and all(c.passed for c in gx)
+    recorded = query(path, "select count(*), bool_and(success) from quality.validation_results")
+    assert recorded[0][0] >= len(gx) and recorded[0][1]
