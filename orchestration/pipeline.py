@@ -27,6 +27,7 @@ def run_job(
     *,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
+    log_level: str = "INFO",
 ) -> dg.ExecuteInProcessResult:
     """Execute ``job_name`` of the code location over [first_day, last_day] as one run."""
     from orchestration.definitions import defs
@@ -36,4 +37,6 @@ def run_job(
         instance=instance or dg.DagsterInstance.ephemeral(),
         tags=partition_range_tags(first_day, last_day),
         raise_on_error=raise_on_error,
+        # INFO keeps progress and warnings; Dagster's DEBUG event stream is for the UI.
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

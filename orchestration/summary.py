@@ -11,6 +11,28 @@ from orchestration.spapi.report_types import REPORT_TYPES
 
 RATING_SUMMARY = "marts.fct_account_health_summary"
 
+#: The demo's closing table: the columns a person reads first, formatted to fit a terminal.
+HEALTH_SUMMARY_SQL = f"""
+    select
+        account_id as account,
+        d.country_code as mkt,
+        rating_date as day,
+        coalesce(reported_ahr::varchar, '-') as reported,
+        estimated_ahr as estimated,
+        band,
+        coalesce(worst_metric_name, '-') as worst_metric,
+        case when worst_metric_value is null then '-'
+            else printf('%.2f%% vs %s %.2f%%', 100 * worst_metric_value,
+                        case worst_metric_target_condition when 'LESS_THAN' then '<' when 'GREATER_THAN' then '>'
+                            else '=' end,
+                        100 * worst_metric_target_value)
+        end as value_vs_target,
+        coalesce(next_rolloff_date::varchar, '-') as next_rolloff
+    from {RATING_SUMMARY} as s
+    left join marts.dim_marketplaces as d using (marketplace_id)
+    order by account, mkt
+"""
+
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, table = qualified.split(".")
@@ -43,7 +65,7 @@ def print_summary(duckdb_path: Path) -> None:
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         if _exists(con, "raw.orders"):
             click.echo("\nRaw rows per account x marketplace:")
-            click.echo(str(con.sql(raw_counts_sql())))
+            con.sql(raw_counts_sql()).show(max_width=220)
         if _exists(con, RATING_SUMMARY):
-            click.echo("Account health per account x marketplace (latest day):")
-            click.echo(str(con.sql(f"select * from {RATING_SUMMARY} order by all")))
+            click.echo(f"Account health per account x marketplace (latest day; all columns: {RATING_SUMMARY}):")
+            con.sql(HEALTH_SUMMARY_SQL).show(max_width=220)

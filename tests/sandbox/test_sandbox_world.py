@@ -81,7 +81,9 @@ def test_order_ids_unique_and_feedback_refers_to_real_orders(small_world):
     # one line per order item: an order lists each SKU once
     assert lines and len(lines) == len(set(lines))
     order_ids = {order_id for order_id, _ in lines}
-    fb = [r for d in range(15) for r in small_world.feedback_rows("acme-home", "ATVPDKIKX0DER", END - timedelta(days=d))]
+    fb = [
+        r for d in range(15) for r in small_world.feedback_rows("acme-home", "ATVPDKIKX0DER", END - timedelta(days=d))
+    ]
     # feedback arrives 1-20 days after purchase; orders of the last 30 days cover most of it
     assert fb and sum(r["Order ID"] in order_ids for r in fb) >= len(fb) // 2
 
