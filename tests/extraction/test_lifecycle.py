@@ -10,7 +10,7 @@ import pytest
 
 from orchestration.sandbox import Fault
 from orchestration.spapi.lifecycle import ReportError, ReportLifecycle, Timings
-from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_PERFORMANCE
 from orchestration.spapi.windows import RequestWindow
 
 from .conftest import SPEED, endpoint_for
@@ -57,7 +57,7 @@ def test_snapshot_report_is_json_for_the_requested_marketplace(endpoint, account
 
 def test_a_429_storm_is_backed_off_and_retried(server, endpoint, accounts):
     server.faults.add(Fault("throttle_storm", operation="createReport", times=3))
-    doc = fast_lifecycle(endpoint).run(SELLER_FEEDBACK, acme(accounts), "ATVPDKIKX0DER", WINDOW)
+    doc = fast_lifecycle(endpoint).run(ORDERS, acme(accounts), "ATVPDKIKX0DER", WINDOW)
     assert doc.processing_status == "DONE"
     assert doc.stats.throttled_429 == 3 and doc.stats.retries == 3
 
