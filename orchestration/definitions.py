@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.config import load_settings
+from orchestration.defs.exports.assets import export_assets
 from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
@@ -17,9 +18,12 @@ from orchestration.env import export_duckdb_path
 export_duckdb_path(load_settings())
 
 defs = dg.Definitions(
-    assets=[*report_assets, *dbt_model_assets],
+    assets=[*report_assets, *dbt_model_assets, *export_assets],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[extraction_job, daily_pipeline_job],
     schedules=[daily_pipeline_schedule],
+    # In-process for every job, also the implicit one the UI and backfills use: the DuckDB file has one
+    # writer anyway, and a process per step would pay Dagster's and the sandbox's start-up each time.
+    executor=dg.in_process_executor,
     resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},
 )

@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from orchestration.spapi.client import clear_token_cache
+
+DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def pytest_configure(config):
+    """dagster-dbt reads dbt's manifest when the definitions are imported: `make test` runs `dbt parse`
+    first; a bare `pytest` on a fresh checkout gets it here."""
+    if (DBT_PROJECT / "target" / "manifest.json").exists() or hasattr(config, "workerinput"):
+        return
+    env = {**os.environ, "AHW_DUCKDB_PATH": os.environ.get("AHW_DUCKDB_PATH", str(DBT_PROJECT / "parse.duckdb"))}
+    subprocess.run(
+        [sys.executable, "-c", "from dbt.cli.main import cli; cli()", "parse", "--quiet",
+         "--project-dir", str(DBT_PROJECT), "--profiles-dir", str(DBT_PROJECT)],
+        check=True, env=env,
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -104,6 +104,76 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
         from marts.fct_health_metrics_daily
         where metric_date between {s} and {e} and source = 'reported'
         """
+    if suite.frame == "violations":
+        # The change is checked against the mart's own previous row of the category (all history).
+        return f"""
+        with ordered as (
+            select *, lag(defects_count) over (
+                    partition by account_id, marketplace_id, category order by metric_date
+                ) as previous_defects_count,
+                count(*) over (partition by account_id, marketplace_id, metric_date) as categories_in_snapshot
+            from marts.fct_policy_violations_daily
+        )
+        select * exclude (previous_defects_count), previous_defects_count,
+            abs(coalesce(points_deducted, -1)
+                - case when is_open then defects_count * points_per_violation else 0 end) as deduction_gap,
+            case when is_open is not distinct from (defects_count > 0) then 0 else 1 end as open_mismatch,
+            case
+                when previous_defects_count is null
+                    then case when new_count is null and resolved_count is null then 0 else 1 end
+                when new_count is null or resolved_count is null then 1
+                when new_count > 0 and resolved_count > 0 then 1
+                else abs((new_count - resolved_count) - (defects_count - previous_defects_count))
+            end as change_gap,
+            date_diff('day', window_start_date, window_end_date) as window_length_days,
+            metric_date as partition_date
+        from ordered
+        where metric_date between {s} and {e}
+        """
+    if suite.frame == "components":
+        return f"""
+        select *,
+            abs(sum(points) over w - estimated_ahr) as components_gap,
+            estimated_ahr - estimated_ahr_if_resolved as what_if_shortfall,
+            count(*) filter (where component_type in ('start', 'volume_credit', 'critical_override', 'clamp'))
+                over w as fixed_components_count,
+            case when component_type = 'deduction' then points end as deduction_points,
+            case when component_type = 'deduction'
+                 then abs(points + coalesce(basis_count, 0) * coalesce(points_per_violation, 0)) end as deduction_gap,
+            case when component_type = 'volume_credit' then points end as volume_credit_points,
+            rating_date as partition_date
+        from marts.fct_rating_components
+        where rating_date between {s} and {e}
+        window w as (partition by account_id, marketplace_id, rating_date)
+        """
+    if suite.frame == "snapshots":
+        # Expected: pairs seen in the recent history or the range x each day of the range from the pair's
+        # first snapshot on; each present snapshot also says how many days after the previous one it came.
+        return f"""
+        with history as (
+            select *, date_diff('day', lag(snapshot_date) over (
+                    partition by account_id, marketplace_id order by snapshot_date), snapshot_date)
+                as days_since_previous_snapshot
+            from marts.fct_account_health_snapshots
+        ), pairs as (
+            select account_id, marketplace_id, min(snapshot_date) as first_snapshot_date
+            from marts.fct_account_health_snapshots
+            group by all
+            having max(snapshot_date) filter (where snapshot_date <= {e}) >= {s} - interval {RECENT_DAYS} day
+        ), days as (
+            select cast(unnest(generate_series({s}, {e}, interval 1 day)) as date) as partition_date
+        )
+        select p.account_id, p.marketplace_id, d.partition_date, h.snapshot_date, h.snapshot_at,
+            h.account_status, h.reported_ahr_status, h.reported_ahr, h.bad_warning_states_count,
+            h.policy_violation_warnings_count, h.report_id,
+            date_diff('day', h.snapshot_date, cast(h.snapshot_at as date)) as snapshot_day_offset,
+            case when h.snapshot_date is null then 1 else 0 end as missing_snapshot,
+            h.days_since_previous_snapshot
+        from pairs p cross join days d
+        left join history h
+            on h.account_id = p.account_id and h.marketplace_id = p.marketplace_id and h.snapshot_date = d.partition_date
+        where d.partition_date >= p.first_snapshot_date
+        """
     if suite.frame == "history":
         return """
         select account_id, marketplace_id, min(rating_date) as first_rating_date,

@@ -32,6 +32,8 @@ RECENT_DAYS = 14
 MAX_SNAPSHOT_LAG_DAYS = 7
 #: Reported vs estimated rating: a gap above this is worth a look (warning only).
 MAX_AHR_GAP = 300
+#: Policy categories one snapshot may list (the ~10 Amazon documents plus aliases and extra keys).
+MAX_POLICY_CATEGORIES = 16
 
 #: performanceMetrics keys Amazon documents or is known to send (DESIGN.md section 2).
 KNOWN_METRIC_KEYS = (
@@ -327,7 +329,67 @@ def mart_suites() -> list[Suite]:
                      "counted wrong"),
         ),
     )  # fmt: skip
-    return [rating, metrics, history]
+    violations = Suite(
+        "marts_fct_policy_violations_daily", "marts.fct_policy_violations_daily", "marts/fct_policy_violations_daily",
+        "violations", "Policy-violation counts, their day-over-day change and the points they cost.", (
+            _between("defects_count", 0, None, "Amazon's defectsCount counts open defects: never negative (a "
+                     "negative count would add rating points)"),
+            _between("new_count", 0, None, "new defects since the previous snapshot are a count: >= 0"),
+            _between("resolved_count", 0, None, "resolved defects since the previous snapshot are a count: >= 0"),
+            _between("points_per_violation", 0, None, "seed violation_categories: a violation costs points, it "
+                     "never earns them"),
+            _between("points_deducted", 0, None, "a deduction is subtracted from the estimate: >= 0 here"),
+            _between("deduction_gap", 0, 0, "points_deducted = defects_count x points_per_violation while the "
+                     "category is open, 0 once it is resolved: the deduction the estimate subtracts is the one "
+                     "the seed prices"),
+            _between("open_mismatch", 0, 0, "is_open means defects_count > 0: alerts and the critical override "
+                     "read is_open"),
+            _between("change_gap", 0, 0, "new_count - resolved_count must equal defects_count minus the previous "
+                     "snapshot's count of the category (only one of them moves in a day), and both are NULL "
+                     "exactly on a category's first snapshot: otherwise the daily change BI shows is invented"),
+            _between("window_length_days", 0, 400, "a policy window starts before it ends and spans at most "
+                     "Amazon's longest window (180 days) with margin: otherwise the window dates were misread"),
+            _between("categories_in_snapshot", 1, MAX_POLICY_CATEGORIES, "volume: each snapshot lists its policy "
+                     f"categories once (Amazon has ~10, at most {MAX_POLICY_CATEGORIES} with known aliases); more "
+                     "means a document was loaded twice or category names split"),
+        ),
+    )  # fmt: skip
+    components = Suite(
+        "marts_fct_rating_components", "marts.fct_rating_components", "marts/fct_rating_components",
+        "components", "The estimate in long form: components sum to it, what-ifs stay on the scale.", (
+            _between("components_gap", 0, 0, "the points of a rating's components add up to its estimated_ahr: "
+                     "the explanation BI shows is the estimate, not an approximation of it"),
+            _between("estimated_ahr", 0, 1000, "the rating scale is 0-1000 (clamped)"),
+            _between("estimated_ahr_if_resolved", 0, 1000, "a what-if is a rating too: 0-1000"),
+            _between("what_if_shortfall", None, 0, "resolving a violation never lowers the estimate: the what-if "
+                     "rating is >= the estimate (a lower one would advise sellers backwards)"),
+            _between("fixed_components_count", 4, 4, "every rating has exactly its start, volume_credit, "
+                     "critical_override and clamp rows: a missing row breaks the waterfall chart"),
+            _between("deduction_points", None, 0, "a deduction subtracts points"),
+            _between("deduction_gap", 0, 0, "a deduction's points are -defects_count x points_per_violation, "
+                     "as fct_policy_violations_daily prices them"),
+            _between("volume_credit_points", 0, 1000, "volume credit adds points (never negative)"),
+            _between("basis_count", 0, None, "order and defect counts behind the points are >= 0"),
+        ),
+    )  # fmt: skip
+    snapshots = Suite(
+        "marts_fct_account_health_snapshots", "marts.fct_account_health_snapshots",
+        "marts/fct_account_health_snapshots", "snapshots",
+        "Amazon's daily snapshots: reported rating in range, one per account x marketplace x day, no gaps.", (
+            _between("reported_ahr", 0, 1000, "Amazon's rating scale is 0-1000 (NULL when the report has none)"),
+            _between("bad_warning_states_count", 0, None, "a count of warning states: >= 0"),
+            _between("policy_violation_warnings_count", 0, None, "Amazon's warningsCount: >= 0"),
+            _between("snapshot_day_offset", 0, 1, "the snapshot of day D is taken at the end of D (may be stamped "
+                     "just after midnight): another date means the snapshot was filed under the wrong day"),
+            _between("missing_snapshot", 0, 0, "a snapshot per account x marketplace x partition day (pairs seen "
+                     f"in the {RECENT_DAYS} days before or in the range, from their first snapshot on): a missing "
+                     "day leaves the daily history and the AHA window with a hole"),
+            _between("days_since_previous_snapshot", 1, 1, "no gap before the range either: the previous snapshot "
+                     "of the account x marketplace is the day before (a skipped or failed day's partition was "
+                     "never loaded; backfill it before publishing this one)"),
+        ),
+    )  # fmt: skip
+    return [rating, metrics, history, violations, components, snapshots]
 
 
 def all_suites() -> list[Suite]:

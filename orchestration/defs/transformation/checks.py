@@ -1,6 +1,7 @@
-"""Blocking Great Expectations gates on the key marts: everything downstream of the marts (summary,
-projections, exports, report, alerts) waits for them. The reported-vs-estimated gap is a warning
-inside the suite (recorded, never blocking). Keys, relationships and accepted values are dbt tests.
+"""Blocking Great Expectations gates on the marts: the rating, the metrics, the policy violations,
+the rating components and the snapshots. Everything downstream of the marts (exports, report, alerts)
+waits for them. The reported-vs-estimated gap is a warning inside the suite (recorded, never
+blocking). Keys, relationships and accepted values are dbt tests.
 """
 
 import dagster as dg
@@ -10,7 +11,13 @@ from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL
 from orchestration.defs.extraction.checks import CHECK_NAME, check_result, partition_range
 from orchestration.defs.transformation.partitions import daily_partitions
 
-GUARDED_MARTS = ("fct_account_health_rating", "fct_health_metrics_daily")
+GUARDED_MARTS = (
+    "fct_account_health_rating",
+    "fct_health_metrics_daily",
+    "fct_policy_violations_daily",
+    "fct_rating_components",
+    "fct_account_health_snapshots",
+)
 
 
 def build_mart_check(model: str) -> dg.AssetChecksDefinition:
