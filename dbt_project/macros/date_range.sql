@@ -18,3 +18,14 @@
 {% macro lookback_start(days) -%}
     ({{ min_date() }} - cast({{ days }} as integer))
 {%- endmacro %}
+
+{#
+    Pre-hook of the incremental marts: empty the run's date range before inserting it. The
+    delete+insert strategy deletes only the dates present in the new rows, so a day that no longer
+    yields any row (a snapshot removed from raw, say) would otherwise keep its stale rows.
+#}
+{% macro delete_date_range(column) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_date_range(column) }}
+    {%- endif -%}
+{%- endmacro %}

@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='snapshot_date',
+        pre_hook="{{ delete_date_range('snapshot_date') }}",
         on_schema_change='fail',
     )
 }}

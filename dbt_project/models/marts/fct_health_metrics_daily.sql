@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='metric_date',
+        pre_hook="{{ delete_date_range('metric_date') }}",
         on_schema_change='fail',
     )
 }}

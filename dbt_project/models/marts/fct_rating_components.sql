@@ -3,6 +3,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='rating_date',
+        pre_hook="{{ delete_date_range('rating_date') }}",
         on_schema_change='fail',
     )
 }}
