@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30, help="days of demo data (default 30, as make demo)")
     parser.add_argument("--sizes", default="1,10,100", help="order-volume multiples of the demo")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--reuse-base", action="store_true", help="keep the extracted base data of an earlier run")
     parser.add_argument("--plain-sql", nargs=2, metavar=("DB", "TARGET"), help=argparse.SUPPRESS)
     parser.add_argument("--in-process", nargs=2, metavar=("DB", "TARGET"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -218,11 +219,14 @@ def main() -> None:
         return in_process_dbt(Path(args.in_process[0]), Path(args.in_process[1]))
 
     work: Path = args.work
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     end = datetime.now(UTC).date() - timedelta(days=1)
     base = work / "base.duckdb"
-    build_base(base, args.days, end)
+    if args.reuse_base and base.exists():
+        print(f"base data: reusing {base}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        build_base(base, args.days, end)
     sizes = [int(s) for s in args.sizes.split(",")]
     widths = [6, 11, 11, 9, 9, 9, 9, 10, 10, 10]
     print("\nFull build of every model (dbt build without tests, 1 thread) vs the same SQL in plain DuckDB")
@@ -236,7 +240,9 @@ def main() -> None:
         target = work / f"target{size}"
         seed = dbt(db, "seed", target=target)
         build = dbt(db, "build", *NO_TESTS, "--exclude-resource-type", "seed", target=target)
-        plain_db = work / f"plain{size}.duckdb"
+        # Same file name in another folder: the compiled SQL names the database by the file's stem.
+        plain_db = work / "plain" / db.name
+        plain_db.parent.mkdir(exist_ok=True)
         shutil.copy(db, plain_db)
         with duckdb.connect(str(plain_db)) as con:  # plain DuckDB starts from raw + seeds only
             for (schema,) in con.execute(

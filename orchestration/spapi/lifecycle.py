@@ -236,42 +236,18 @@ class ReportLifecycle:
             report = self._wait(ctx, client, report_id)
             status = report["processingStatus"]
             completed_at = _parse_time(report.get("processingEndTime"))
-            if status == "DONE":
-                content, compression, problem = self._download(ctx, client, report)
-                return ReceivedDocument(
-                    report_type,
-                    account,
-                    marketplace_id,
-                    window,
-                    report_id,
-                    status,
-                    requested_at,
-                    completed_at,
-                    content,
-                    compression,
-                    problem,
-                    ctx.stats,
-                )
-            if status == "CANCELLED":
-                ctx.stats.cancelled_reports += 1
-                log.info(
-                    "%s %s %s %s: CANCELLED (no data for the range)",
-                    report_type.name,
-                    account.name,
-                    marketplace_id,
-                    window,
-                )
-                return ReceivedDocument(
-                    report_type,
-                    account,
-                    marketplace_id,
-                    window,
-                    report_id,
-                    status,
-                    requested_at,
-                    completed_at,
+            if status in ("DONE", "CANCELLED"):
+                received = ReceivedDocument(
+                    report_type, account, marketplace_id, window, report_id, status, requested_at, completed_at,
                     stats=ctx.stats,
-                )
+                )  # fmt: skip
+                if status == "DONE":
+                    received.content, received.compression, received.problem = self._download(ctx, client, report)
+                else:  # CANCELLED: Amazon has no data for the range, a successful empty result
+                    ctx.stats.cancelled_reports += 1
+                    log.info("%s %s %s %s: CANCELLED (no data for the range)", report_type.name, account.name,
+                             marketplace_id, window)  # fmt: skip
+                return received
             ctx.stats.fatal_reports += 1
             reason = self._fatal_reason(ctx, client, report)
             log.warning(

@@ -8,6 +8,7 @@ embedded sandbox and builds the marts.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -69,8 +70,8 @@ def dagster_services(tmp_path):
     bin_dir = Path(os.sys.executable).parent
     logs = tmp_path / "logs"
     logs.mkdir()
-    procs = [
-        subprocess.Popen(
+    def start(name: str, *args: str) -> subprocess.Popen:
+        return subprocess.Popen(
             [str(bin_dir / name), *args, "-w", str(REPO / "workspace.yaml")],
             cwd=REPO,
             env=env,
@@ -78,11 +79,10 @@ def dagster_services(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        for name, args in (
-            ("dagster-webserver", ["-h", "127.0.0.1", "-p", str(port)]),
-            ("dagster-daemon", ["run"]),
-        )
-    ]
+
+    # The webserver first: it creates the instance's storage; the daemon starts once that exists
+    # (two processes migrating a fresh storage at once race on its schema version).
+    procs = [start("dagster-webserver", "-h", "127.0.0.1", "-p", str(port))]
     url = f"http://127.0.0.1:{port}/graphql"
     try:
         deadline = time.monotonic() + 120
@@ -97,13 +97,12 @@ def dagster_services(tmp_path):
             if time.monotonic() > deadline:
                 raise TimeoutError((logs / "dagster-webserver.log").read_text()[-3000:])
             time.sleep(1)
+        procs.append(start("dagster-daemon", "run"))
         yield url, env, logs
     finally:
         for proc in procs:  # the whole process group: the daemon starts run workers of its own
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for proc in procs:
             try:
                 proc.wait(timeout=20)

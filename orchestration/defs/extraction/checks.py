@@ -44,16 +44,17 @@ def check_result(context, duckdb: DuckDBResource, asset_key: str, start, end) ->
     )
 
 
-def build_raw_check(table: str) -> dg.AssetChecksDefinition:
-    asset_key = f"raw/{table}"
+def build_gx_check(schema: str, table: str, description: str) -> dg.AssetChecksDefinition:
+    """A blocking check running the suites of ``<schema>.<table>`` on the run's partition range."""
+    asset_key = f"{schema}/{table}"
 
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", table]),
+        asset=dg.AssetKey([schema, table]),
         name=CHECK_NAME,
         blocking=True,
         partitions_def=daily_partitions,
         pool=DUCKDB_WRITER_POOL,
-        description=f"Great Expectations suites of raw.{table} on the partition(s) just written (blocking).",
+        description=description,
     )
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         start, end = partition_range(context)
@@ -62,4 +63,11 @@ def build_raw_check(table: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-raw_checks = [build_raw_check(rt.raw_table) for rt in REPORT_TYPES.values()]
+raw_checks = [
+    build_gx_check(
+        "raw",
+        rt.raw_table,
+        f"Great Expectations suites of raw.{rt.raw_table} on the partition(s) just written (blocking).",
+    )
+    for rt in REPORT_TYPES.values()
+]

@@ -13,6 +13,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -138,6 +139,7 @@ class WarehouseDuckDBResource(DuckDBResource):
     @contextmanager
     def get_connection(self):
         config = {"custom_user_agent": "dagster", **self.connection_config}
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(10):
             try:
                 conn = duckdb.connect(self.database, read_only=False, config=config)
