@@ -88,8 +88,8 @@ def replicate_volume(path: Path, factor: int) -> None:
     with duckdb.connect(str(path)) as con:
         for table, key in (("orders", "amazon_order_id"), ("seller_feedback", "order_id"), ("returns", "order_id")):
             con.execute(
-                f"insert into raw.{table} select * replace ({key} || '-v' || k as {key}) "
-                f"from raw.{table}, range(1, {factor}) as copies(k)"
+                f"insert into raw.{table} select t.* replace (t.{key} || '-v' || copies.k as {key}) "
+                f"from raw.{table} as t, range(1, {factor}) as copies(k)"
             )
 
 
@@ -116,16 +116,16 @@ def extend_history(path: Path, months: int, span_days: int) -> None:
         }
         keys = {"orders": "amazon_order_id", "seller_feedback": "order_id", "returns": "order_id"}
         for table, columns in flat.items():
-            replaced = [f"{c} - to_days(s) as {c}" for c in [*columns, "partition_date"]]
-            replaced.append("report_id || '-h' || s as report_id")
+            replaced = [f"t.{c} - to_days(shifted.s) as {c}" for c in [*columns, "partition_date"]]
+            replaced.append("t.report_id || '-h' || shifted.s as report_id")
             if table in keys:
-                replaced.append(f"{keys[table]} || '-h' || s as {keys[table]}")
+                replaced.append(f"t.{keys[table]} || '-h' || shifted.s as {keys[table]}")
             con.execute(
-                f"insert into raw.{table} select * replace ({', '.join(replaced)}) "
-                f"from raw.{table}, unnest([{shifts}]) as shifted(s)"
+                f"insert into raw.{table} select t.* replace ({', '.join(replaced)}) "
+                f"from raw.{table} as t, unnest([{shifts}]) as shifted(s)"
             )
         # Snapshots carry their dates inside the JSON: shift those too.
-        rows = con.execute("select * from raw.seller_performance").fetch_arrow_table().to_pylist()
+        rows = con.execute("select * from raw.seller_performance").to_arrow_table().to_pylist()
         shifted = []
         for k in range(1, months):
             days = span_days * k
@@ -141,7 +141,7 @@ def extend_history(path: Path, months: int, span_days: int) -> None:
             import pyarrow as pa
 
             batch = pa.Table.from_pylist(shifted, schema=con.execute("select * from raw.seller_performance limit 0")
-                                         .fetch_arrow_table().schema)  # fmt: skip
+                                         .to_arrow_table().schema)  # fmt: skip
             con.register("shifted_snapshots", batch)
             con.execute("insert into raw.seller_performance select * from shifted_snapshots")
 

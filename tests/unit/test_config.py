@@ -97,3 +97,43 @@ def test_live_snapshot_of_a_past_day_is_refused_with_the_reason():
     with pytest.raises(SnapshotRefused, match="current state") as err:
         check_snapshot_days(SELLER_PERFORMANCE, [date(2026, 11, 1), date(2026, 11, 25)], live=True, today=today)
     assert "2026-11-01" in str(err.value) and "import-report" in str(err.value)
+
+
+def test_live_mode_targets_amazon_by_configuration_only(tmp_path, monkeypatch):
+    from orchestration.config import load_settings
+    from orchestration.defs.extraction.resources import live_connection
+    from orchestration.spapi.client import LIVE_LWA_URL, reports_client
+
+    path = write_accounts(
+        tmp_path,
+        [
+            {"name": "eu-shop", "selling_partner_id": "A9", "region": "EU", "marketplaces": ["A1PA6795UKMFR9"],
+             "refresh_token_env": "TOKEN_EU"},
+        ],
+    )  # fmt: skip
+    monkeypatch.setenv("AHW_ACCOUNTS_FILE", str(path))
+    monkeypatch.setenv("AHW_PII_SALT", "salt")
+    monkeypatch.setenv("LWA_APP_ID", "amzn1.application-oa2-client.x")
+    monkeypatch.setenv("LWA_CLIENT_SECRET", "s3cret")
+    monkeypatch.setenv("TOKEN_EU", "Atzr|live")
+    connection = live_connection(load_settings())
+    assert connection.mode == "live" and not connection.endpoint.is_sandbox
+    assert connection.endpoint.lwa_url == LIVE_LWA_URL
+    (account,) = connection.accounts
+    client = reports_client(connection.endpoint, account, "A1PA6795UKMFR9")
+    assert client.endpoint == "https://sellingpartnerapi-eu.amazon.com"
+    assert client._auth.host == "api.amazon.com" and client._auth.scheme == "https://"
+    assert "s3cret" not in repr(connection.endpoint)
+    client.close()
+
+
+def test_live_mode_without_app_credentials_says_what_is_missing(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from orchestration.config import load_settings
+    from orchestration.defs.extraction.resources import live_connection
+
+    monkeypatch.setenv("AHW_ACCOUNTS_FILE", str(tmp_path / "a.json"))
+    monkeypatch.setenv("AHW_PII_SALT", "salt")
+    with pytest.raises(dg.Failure, match="LWA_APP_ID and LWA_CLIENT_SECRET"):
+        live_connection(load_settings())
