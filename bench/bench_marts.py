@@ -209,6 +209,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30, help="days of demo data (default 30, as make demo)")
     parser.add_argument("--sizes", default="1,10,100", help="order-volume multiples of the demo")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--sizes-only", action="store_true", help="skip the incremental and start-up sections")
     parser.add_argument("--reuse-base", action="store_true", help="keep the extracted base data of an earlier run")
     parser.add_argument("--plain-sql", nargs=2, metavar=("DB", "TARGET"), help=argparse.SUPPRESS)
     parser.add_argument("--in-process", nargs=2, metavar=("DB", "TARGET"), help=argparse.SUPPRESS)
@@ -260,6 +261,11 @@ def main() -> None:
                        f"{build['startup']:.1f}s", f"{build['sql']:.2f}s", f"{build['peak_mb']:.0f}",
                        f"{plain_sql:.2f}s", f"{plain_peak:.0f}", f"{build['sql'] / plain_sql:.2f}x"], widths))  # fmt: skip
 
+    if args.sizes_only:
+        (work / f"figures-sizes-{args.sizes.replace(',', '-')}.json").write_text(
+            json.dumps(figures, indent=2, default=str)
+        )
+        return None
     print("\nOne daily incremental run (last day only) after a full build, 1 month vs 1 year of history")
     incremental = {}
     for label, months in (("1 month", 1), ("1 year", 12)):

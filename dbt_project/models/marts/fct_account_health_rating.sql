@@ -25,6 +25,12 @@ parameters as (
 
 ),
 
+snapshots as (
+
+    select * from {{ ref('stg_spapi__performance_snapshots') }}
+
+),
+
 history as (
 
     select ratings.*
@@ -38,11 +44,13 @@ history as (
 
 first_seen as (
 
+    -- every snapshot day is a rating day: the first snapshot is the first rating (over all
+    -- history, while the ratings view only holds the run's dates and their look-back)
     select
         account_id,
         marketplace_id,
-        min(rating_date) as first_rating_date
-    from ratings
+        min(snapshot_date) as first_rating_date
+    from snapshots
     group by account_id, marketplace_id
 
 ),
