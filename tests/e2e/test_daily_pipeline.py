@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -132,3 +133,19 @@ def test_quality_gates_ran_and_were_recorded(warehouse):
     assert gx and all(c.passed for c in gx)
     recorded = query(path, "select count(*), bool_and(success) from quality.validation_results")
     assert recorded[0][0] >= len(gx) and recorded[0][1]
+
+
+def test_no_secret_reaches_logs_landing_or_tables(warehouse, world):
+    path, result = warehouse
+    secrets = [a.refresh_token for a in world.accounts] + [world.lwa_client_secret]
+    messages = "\n".join(e.message or "" for e in result.all_events)
+    assert messages and not [s for s in secrets if s in messages]
+    landing = Path(path).parent / "landing"
+    metadata = [p.read_text() for p in landing.rglob("*.json")]
+    assert metadata and not [s for s in secrets for m in metadata if s in m]
+    tables = query(
+        path, "select table_schema, table_name from information_schema.tables where table_type = 'BASE TABLE'"
+    )
+    for schema, table in tables:
+        text = query(path, f'select string_agg(cast(t as varchar), \'|\') from "{schema}"."{table}" as t')[0][0] or ""
+        assert not [s for s in secrets if s in text], f"{schema}.{table}"

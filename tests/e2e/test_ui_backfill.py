@@ -70,6 +70,7 @@ def dagster_services(tmp_path):
     bin_dir = Path(os.sys.executable).parent
     logs = tmp_path / "logs"
     logs.mkdir()
+
     def start(name: str, *args: str) -> subprocess.Popen:
         return subprocess.Popen(
             [str(bin_dir / name), *args, "-w", str(REPO / "workspace.yaml")],

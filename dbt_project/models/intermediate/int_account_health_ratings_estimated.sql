@@ -60,7 +60,7 @@ deductions as (
         bool_or(is_open_critical) as has_open_critical_violation
     from violations
     where
-        snapshot_date >= (select {{ lookback_start('aha_window_days - 1') }} from parameters)
+        snapshot_date >= (select {{ lookback_start('parameters.aha_window_days - 1') }} from parameters)
         and snapshot_date <= {{ max_date() }}
     group by account_id, marketplace_id, snapshot_date
 

@@ -58,7 +58,7 @@ daily_orders as (
     from orders
     where
         order_date >= (
-            select {{ lookback_start('aha_window_days - 1') }} - (volume_credit_window_days - 1)
+            select {{ lookback_start('parameters.aha_window_days - 1') }} - (parameters.volume_credit_window_days - 1)
             from parameters
         )
         and order_date <= {{ max_date() }}

@@ -51,8 +51,8 @@ daily_counts as (
     from order_flags
     -- only the days some window of the run's dates covers
     where
-        order_date >= (select min(window_start_date) from recomputable)
-        and order_date <= (select max(window_end_date) from recomputable)
+        order_date >= (select min(recomputable.window_start_date) from recomputable)
+        and order_date <= (select max(recomputable.window_end_date) from recomputable)
     group by account_id, marketplace_id, fulfillment_channel, order_date
 
 ),
