@@ -25,12 +25,6 @@ parameters as (
 
 ),
 
-snapshots as (
-
-    select * from {{ ref('stg_spapi__performance_snapshots') }}
-
-),
-
 history as (
 
     select ratings.*
@@ -44,13 +38,13 @@ history as (
 
 first_seen as (
 
-    -- every snapshot day is a rating day: the first snapshot is the first rating (over all
-    -- history, while the ratings view only holds the run's dates and their look-back)
+    -- ratings holds the run's dates and their AHA look-back only: an account first seen before
+    -- that look-back gets its start, which decides eligibility within [min_date, max_date] alike
     select
         account_id,
         marketplace_id,
-        min(snapshot_date) as first_rating_date
-    from snapshots
+        min(rating_date) as first_rating_date
+    from ratings
     group by account_id, marketplace_id
 
 ),
