@@ -5,7 +5,7 @@
 --   overridden to critical_override_rating while a critical-severity violation is open.
 with
 
-all_snapshots as (
+snapshots as (
 
     select * from {{ ref('stg_spapi__performance_snapshots') }}
 
@@ -35,19 +35,6 @@ bands as (
 
 ),
 
-snapshots as (
-
-    -- the run's dates plus the AHA look-back fct_account_health_rating reads (vars min_date /
-    -- max_date; a full refresh keeps everything)
-    select all_snapshots.*
-    from all_snapshots
-    cross join parameters
-    where
-        all_snapshots.snapshot_date >= {{ lookback_start('parameters.aha_window_days - 1') }}
-        and all_snapshots.snapshot_date <= {{ max_date() }}
-
-),
-
 deductions as (
 
     select
@@ -59,9 +46,6 @@ deductions as (
         sum(defects_count) as open_defects_count,
         bool_or(is_open_critical) as has_open_critical_violation
     from violations
-    where
-        snapshot_date >= (select {{ lookback_start('parameters.aha_window_days - 1') }} from parameters)
-        and snapshot_date <= {{ max_date() }}
     group by account_id, marketplace_id, snapshot_date
 
 ),

@@ -4,7 +4,7 @@
 -- how many of the window's days have a loaded orders partition (coverage of the count).
 with
 
-all_snapshots as (
+snapshots as (
 
     select * from {{ ref('stg_spapi__performance_snapshots') }}
 
@@ -34,19 +34,6 @@ parameters as (
 
 ),
 
-snapshots as (
-
-    -- the run's dates plus the AHA look-back the rating mart reads (vars min_date / max_date;
-    -- a full refresh keeps everything): the windows below are computed for these days only
-    select all_snapshots.*
-    from all_snapshots
-    cross join parameters
-    where
-        all_snapshots.snapshot_date >= {{ lookback_start('parameters.aha_window_days - 1') }}
-        and all_snapshots.snapshot_date <= {{ max_date() }}
-
-),
-
 daily_orders as (
 
     -- one row per account x marketplace x order date: the window sums days, not orders
@@ -56,17 +43,11 @@ daily_orders as (
         order_date,
         count(*) as orders_count
     from orders
-    where
-        order_date >= (
-            select {{ lookback_start('parameters.aha_window_days - 1') }} - (parameters.volume_credit_window_days - 1)
-            from parameters
-        )
-        and order_date <= {{ max_date() }}
     group by account_id, marketplace_id, order_date
 
 ),
 
-loaded_order_days_all as (
+loaded_order_days as (
 
     select
         account_id,
@@ -80,18 +61,6 @@ loaded_order_days_all as (
         marketplace_id,
         partition_date
     from order_items
-
-),
-
-loaded_order_days as (
-
-    select loaded_order_days_all.*
-    from loaded_order_days_all
-    cross join parameters
-    where
-        loaded_order_days_all.partition_date
-        >= {{ lookback_start('parameters.aha_window_days - 1') }} - (parameters.volume_credit_window_days - 1)
-        and loaded_order_days_all.partition_date <= {{ max_date() }}
 
 ),
 

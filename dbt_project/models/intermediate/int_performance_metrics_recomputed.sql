@@ -17,24 +17,6 @@ order_flags as (
 
 ),
 
-recomputable as (
-
-    select *
-    from reported
-    where
-        metric_name in (
-            'order_defect_rate',
-            'order_defect_rate_claims',
-            'order_defect_rate_negative_feedback',
-            'pre_fulfillment_cancellation_rate'
-        )
-        and window_start_date is not null
-        and window_end_date is not null
-        -- only the run's dates (vars min_date / max_date; a full refresh keeps everything)
-        and {{ in_date_range('snapshot_date') }}
-
-),
-
 daily_counts as (
 
     -- one row per account x marketplace x channel x order date: windows sum days, not orders
@@ -49,11 +31,23 @@ daily_counts as (
         count(*) filter (where has_negative_feedback) as negative_feedback_count,
         count(*) filter (where is_cancelled) as cancelled_count
     from order_flags
-    -- only the days some window of the run's dates covers
-    where
-        order_date >= (select min(recomputable.window_start_date) from recomputable)
-        and order_date <= (select max(recomputable.window_end_date) from recomputable)
     group by account_id, marketplace_id, fulfillment_channel, order_date
+
+),
+
+recomputable as (
+
+    select *
+    from reported
+    where
+        metric_name in (
+            'order_defect_rate',
+            'order_defect_rate_claims',
+            'order_defect_rate_negative_feedback',
+            'pre_fulfillment_cancellation_rate'
+        )
+        and window_start_date is not null
+        and window_end_date is not null
 
 ),
 

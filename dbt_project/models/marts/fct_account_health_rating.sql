@@ -38,8 +38,6 @@ history as (
 
 first_seen as (
 
-    -- ratings holds the run's dates and their AHA look-back only: an account first seen before
-    -- that look-back gets its start, which decides eligibility within [min_date, max_date] alike
     select
         account_id,
         marketplace_id,
