@@ -167,7 +167,9 @@ def plain_duckdb(db: Path, target: Path) -> None:
 
     for node_id in sorted(nodes):
         visit(node_id)
-    with duckdb.connect(str(db)) as con:
+    # The same memory cap dbt's profile sets, so both sides spill alike.
+    config = {"memory_limit": os.environ.get("AHW_DUCKDB_MEMORY_LIMIT", "1GB")}
+    with duckdb.connect(str(db), config=config) as con:
         started = time.perf_counter()
         for node_id in order:
             node = nodes[node_id]
