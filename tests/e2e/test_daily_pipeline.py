@@ -5,7 +5,6 @@ One run over the days around the scripted Critical day of cobalt-gadgets; assert
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from orchestration.config import DEFAULT_SANDBOX_SEED
 from orchestration.ingest import snapshot_moment
 from orchestration.pipeline import run_job
 from orchestration.sandbox import World, WorldConfig
+from tests.pipeline_env import sandbox_pipeline_env
 
 END = date(2026, 6, 30)
 SCALE = 0.05
@@ -38,24 +38,10 @@ def days(world):
 def warehouse(world, days, tmp_path_factory):
     """Run daily_pipeline once for the module; yield the DuckDB path."""
     data = tmp_path_factory.mktemp("pipeline")
-    env = {
-        "AHW_DATA_DIR": str(data),
-        "AHW_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-        "AHW_SANDBOX_END_DATE": END.isoformat(),
-        "AHW_SANDBOX_VOLUME_SCALE": str(SCALE),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with sandbox_pipeline_env(data, END, SCALE) as path:
         result = run_job("daily_pipeline", days[0], days[-1], instance=dg.DagsterInstance.ephemeral())
         assert result.success
-        yield env["AHW_DUCKDB_PATH"], result
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        yield str(path), result
 
 
 def query(path, sql, params=None):

@@ -13,7 +13,6 @@ Parquet files BI tools read stay those of the good run. Nothing is tightened or 
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import date
 
 import dagster as dg
@@ -21,6 +20,7 @@ import duckdb
 import pytest
 
 from orchestration.pipeline import run_job
+from tests.pipeline_env import sandbox_pipeline_env
 
 END = date(2026, 6, 30)
 SCALE = 0.05
@@ -46,15 +46,7 @@ def _mart_counts(warehouse) -> dict[str, int]:
 def runs(tmp_path_factory):
     """A good run over four days, then the run of the day after a skipped day; files after each."""
     data = tmp_path_factory.mktemp("exports_pipeline")
-    env = {
-        "AHW_DATA_DIR": str(data),
-        "AHW_DUCKDB_PATH": str(data / "warehouse.duckdb"),
-        "AHW_SANDBOX_END_DATE": END.isoformat(),
-        "AHW_SANDBOX_VOLUME_SCALE": str(SCALE),
-    }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with sandbox_pipeline_env(data, END, SCALE):
         good = run_job("daily_pipeline", GOOD_FIRST, GOOD_LAST, instance=dg.DagsterInstance.ephemeral())
         after_good = _files(data / "exports")
         counts = _mart_counts(data / "warehouse.duckdb")
@@ -64,12 +56,6 @@ def runs(tmp_path_factory):
             "data": data, "good": good, "gap": gap, "after_good": after_good, "after_gap": after_gap,
             "counts_after_good": counts,
         }  # fmt: skip
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _materialized(result) -> dict[dg.AssetKey, dg.AssetMaterialization]:
