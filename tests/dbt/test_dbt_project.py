@@ -247,3 +247,76 @@ def test_raw_fixture_matches_warehouse_ddl(tmp_path):
     finally:
         con.close()
     assert dict(ours) == dict(theirs)
+
+
+ORDER_KEYED_TABLES = (
+    "intermediate.int_orders_rolled_up",
+    "intermediate.int_order_defects_identified",
+    "intermediate.int_order_defects_flagged",
+    "intermediate.int_order_counts_daily",
+    "marts.fct_defect_attribution",
+)
+
+
+def test_late_feedback_and_claim_restate_earlier_order_dates(built_warehouse, tmp_path):
+    """Documents that arrive after their order's day change that day's rows on the next run.
+
+    A 1-2 star feedback (order AAT-00010) and an A-to-z claim (return RMA1, order AAT-00003) are
+    held back from raw while the warehouse is first built, then loaded; one incremental run over
+    their partitions restates the order dates they belong to (weeks earlier), and the order-keyed
+    tables end up equal to the full build that had them from the start.
+    """
+    full_db, _, _ = built_warehouse
+    db = tmp_path / "late.duckdb"
+    raw_fixtures.build_raw(db)
+    held_back = {
+        "seller_feedback": "order_id = 'AAT-00010'",
+        "returns": "amazon_rma_id = 'RMA1'",
+    }
+    con = duckdb.connect(str(db))
+    try:
+        for table, where in held_back.items():
+            con.execute(f"create table main.late_{table} as select * from raw.{table} where {where}")
+            con.execute(f"delete from raw.{table} where {where}")
+        late_days = con.execute(
+            "select min(partition_date), max(partition_date) from ("
+            "select partition_date from main.late_seller_feedback union all "
+            "select partition_date from main.late_returns)"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    first_day, last_day = late_days
+    invoke = make_invoker(db, tmp_path)
+    day_before = first_day - dt.timedelta(days=1)
+    invoke(
+        "build",
+        "--resource-type",
+        "seed",
+        "--resource-type",
+        "model",
+        vars={"min_date": day_before, "max_date": day_before},
+    )
+
+    def flags() -> list[tuple]:
+        return query(
+            db,
+            "select amazon_order_id, has_negative_feedback, has_a_to_z_claim from intermediate.int_order_defects_flagged "
+            "where amazon_order_id in ('AAT-00003', 'AAT-00010') order by 1",
+        )
+
+    assert flags() == [("AAT-00003", True, False), ("AAT-00010", False, False)]
+
+    con = duckdb.connect(str(db))
+    try:
+        for table in held_back:
+            con.execute(f"insert into raw.{table} select * from main.late_{table}")
+            con.execute(f"drop table main.late_{table}")
+    finally:
+        con.close()
+    invoke("run", "--select", "config.materialized:incremental", vars={"min_date": first_day, "max_date": last_day})
+
+    assert flags() == [("AAT-00003", True, True), ("AAT-00010", True, False)]
+    for table in ORDER_KEYED_TABLES:
+        late = query(db, f"select * from {table} order by all")
+        full = query(full_db, f"select * from {table} order by all")
+        assert late == full, f"{table}: {sorted(set(late) ^ set(full), key=repr)[:5]}"

@@ -1,25 +1,44 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='rating_date',
+        pre_hook="{{ delete_date_range('rating_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per account x marketplace x snapshot_date: the estimated Account Health Rating
 -- (DESIGN.md 4) and its components, beside Amazon's reported rating. All numbers come from the
 -- seeds rating_parameters, violation_categories and rating_bands.
 --   estimate = clamp(start + volume credit - sum(open defects x points), min, max),
 --   overridden to critical_override_rating while a critical-severity violation is open.
+-- Incremental by rating date: a run rates [min_date, max_date].
 with
 
 snapshots as (
 
     select * from {{ ref('stg_spapi__performance_snapshots') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 
 volumes as (
 
     select * from {{ ref('int_order_volumes_windowed') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 
 violations as (
 
     select * from {{ ref('int_policy_violations_scored') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_order_restatement_range('coalesce(order_date, defect_date)') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per defect event the raw reports reveal, linked to its order:
 --   cancellation       an order whose latest status is Cancelled (date: its last update)
 --   negative_feedback  a 1-2 star feedback (date: feedback date)
@@ -5,6 +13,9 @@
 --   return             any other return (date: return request date)
 -- Order date and fulfillment channel come from raw orders when the order is there (else the
 -- return's own order date, and channel NULL).
+-- Incremental by order date (the defect date when the order is not in raw), restating the order
+-- dates a run's documents can still change like int_orders_rolled_up. A defect never precedes
+-- its order, so the events of those order dates all date from the restatement start onwards.
 with
 
 orders as (
@@ -16,12 +27,18 @@ orders as (
 feedbacks as (
 
     select * from {{ ref('stg_spapi__feedbacks') }}
+    {% if is_incremental() -%}
+        where feedback_date >= {{ order_restatement_start() }}
+    {%- endif %}
 
 ),
 
 returns as (
 
     select * from {{ ref('stg_spapi__returns') }}
+    {% if is_incremental() -%}
+        where return_request_date >= {{ order_restatement_start() }}
+    {%- endif %}
 
 ),
 
@@ -39,7 +56,11 @@ events as (
         cast(null as varchar) as event_asin,
         cast(null as integer) as feedback_rating
     from orders
-    where is_cancelled
+    where
+        is_cancelled
+        {% if is_incremental() -%}
+            and {{ in_order_restatement_range('order_date') }}
+        {%- endif %}
     union all
     select
         account_id,
@@ -94,7 +115,15 @@ final as (
             events.account_id = orders.account_id
             and events.marketplace_id = orders.marketplace_id
             and events.amazon_order_id = orders.amazon_order_id
+    {% if is_incremental() -%}
+        where
+            {{ in_order_restatement_range(
+                'coalesce(orders.order_date, events.event_order_date, events.defect_date)'
+            ) }}
+    {%- endif %}
 
 )
 
+-- stored in order-date order: the next runs' range filters then skip most row groups
 select * from final
+order by order_date

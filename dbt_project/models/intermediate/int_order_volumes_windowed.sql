@@ -1,24 +1,32 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='snapshot_date',
+        pre_hook="{{ delete_date_range('snapshot_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per account x marketplace x snapshot_date: distinct orders purchased in the volume-credit
 -- window (rating_parameters.volume_credit_window_days, 180 days ending on the snapshot date) and
 -- whether the orders partition of that date was loaded at all (else the credit is unknown), and
 -- how many of the window's days have a loaded orders partition (coverage of the count).
+-- "Loaded" is what raw.load_log records (the loader logs every partition, empty ones too).
+-- Incremental by snapshot date: a run rebuilds [min_date, max_date] from the per-day counts.
 with
 
 snapshots as (
 
     select * from {{ ref('stg_spapi__performance_snapshots') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 
-orders as (
+order_counts as (
 
-    select * from {{ ref('int_orders_rolled_up') }}
-
-),
-
-order_items as (
-
-    select * from {{ ref('stg_spapi__order_items') }}
+    select * from {{ ref('int_order_counts_daily') }}
 
 ),
 
@@ -41,8 +49,8 @@ daily_orders as (
         account_id,
         marketplace_id,
         order_date,
-        count(*) as orders_count
-    from orders
+        sum(orders_count) as orders_count
+    from order_counts
     group by account_id, marketplace_id, order_date
 
 ),
@@ -55,12 +63,6 @@ loaded_order_days as (
         partition_date
     from load_logs
     where report_type like 'GET_FLAT_FILE_ALL_ORDERS_DATA%'
-    union
-    select
-        account_id,
-        marketplace_id,
-        partition_date
-    from order_items
 
 ),
 

@@ -11,27 +11,10 @@ reported as (
 
 ),
 
-order_flags as (
-
-    select * from {{ ref('int_order_defects_flagged') }}
-
-),
-
 daily_counts as (
 
     -- one row per account x marketplace x channel x order date: windows sum days, not orders
-    select
-        account_id,
-        marketplace_id,
-        fulfillment_channel,
-        order_date,
-        count(*) as orders_count,
-        count(*) filter (where is_odr_defect) as odr_defects_count,
-        count(*) filter (where has_a_to_z_claim) as a_to_z_claims_count,
-        count(*) filter (where has_negative_feedback) as negative_feedback_count,
-        count(*) filter (where is_cancelled) as cancelled_count
-    from order_flags
-    group by account_id, marketplace_id, fulfillment_channel, order_date
+    select * from {{ ref('int_order_counts_daily') }}
 
 ),
 

@@ -1,18 +1,34 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='snapshot_date',
+        pre_hook="{{ delete_date_range('snapshot_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per account x marketplace x snapshot_date x metric_name x fulfillment_channel x
 -- window_days of the metrics Amazon reports (V2 and V1), with the target that applies (Amazon's
 -- reported targetValue wins, the seed metric_targets fills in when it is absent) and our own
 -- comparison of value and target. Amazon's status is kept beside it, never overwritten.
+-- Incremental by snapshot date: the JSON is unnested once, for the days a run loads.
 with
 
 v2_metrics as (
 
     select * from {{ ref('stg_spapi__performance_metrics') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 
 v1_metrics as (
 
     select * from {{ ref('stg_spapi__v1_performance_metrics') }}
+    {% if is_incremental() -%}
+        where {{ in_date_range('snapshot_date') }}
+    {%- endif %}
 
 ),
 

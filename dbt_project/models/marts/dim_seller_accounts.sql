@@ -7,9 +7,9 @@ snapshots as (
 
 ),
 
-order_items as (
+orders as (
 
-    select * from {{ ref('stg_spapi__order_items') }}
+    select * from {{ ref('int_orders_rolled_up') }}
 
 ),
 
@@ -35,7 +35,7 @@ seen as (
     select
         account_id,
         marketplace_id
-    from order_items
+    from orders
     union
     select
         account_id,

@@ -1,19 +1,60 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_order_restatement_range('coalesce(order_date, defect_date)') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per defect x order item: each defect the raw reports reveal (cancellation, 1-2 star
 -- feedback, A-to-z claim, return) linked to its order and to the order's SKU, ASIN and
 -- fulfillment channel, so a BI tool can rank which SKUs and channels drive a metric. Order-level
 -- defects (cancellation, feedback) fan out to every item line of the order; returns attach to the
 -- returned SKU. A defect whose order is not in raw orders keeps one row (order item fields NULL).
+-- Incremental by order date (the defect date when the order is not in raw): a run restates the
+-- order dates its documents can still change, like int_orders_rolled_up.
 with
 
 defects as (
 
     select * from {{ ref('int_order_defects_identified') }}
+    {% if is_incremental() -%}
+        where {{ in_order_restatement_range('coalesce(order_date, defect_date)') }}
+    {%- endif %}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_rolled_up') }}
+    {% if is_incremental() -%}
+        where {{ in_order_restatement_range('order_date') }}
+    {%- endif %}
+
+),
+
+order_item_lists as (
+
+    select
+        account_id,
+        marketplace_id,
+        amazon_order_id,
+        unnest(item_lines) as item_line
+    from orders
 
 ),
 
 order_items as (
 
-    select * from {{ ref('stg_spapi__order_items') }}
+    select
+        order_item_lists.account_id,
+        order_item_lists.marketplace_id,
+        order_item_lists.amazon_order_id,
+        item_line.order_item_line_number,
+        item_line.sku,
+        item_line.asin,
+        item_line.quantity
+    from order_item_lists
 
 ),
 

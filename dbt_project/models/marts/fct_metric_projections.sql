@@ -6,12 +6,6 @@
 -- missed target would be met again. Computed from raw, so it sits beside, not on, Amazon's value.
 with
 
-flagged as (
-
-    select * from {{ ref('int_order_defects_flagged') }}
-
-),
-
 windows as (
 
     select * from {{ ref('int_metric_windows_latest') }}
@@ -20,16 +14,7 @@ windows as (
 
 daily_counts as (
 
-    select
-        account_id,
-        marketplace_id,
-        fulfillment_channel,
-        order_date,
-        count(*) as orders_count,
-        count(*) filter (where is_odr_defect) as odr_defects_count,
-        count(*) filter (where is_cancelled) as cancelled_count
-    from flagged
-    group by account_id, marketplace_id, fulfillment_channel, order_date
+    select * from {{ ref('int_order_counts_daily') }}
 
 ),
 

@@ -1,6 +1,9 @@
 -- One row per order item line in the latest version of its order. raw.orders is partitioned by
 -- last-updated date, so an order updated on several days arrives several times; the latest
 -- document that carries the order (last_updated_date, then partition, then load) wins whole.
+-- The purchase date never changes between versions of an order; it is part of the window's
+-- partition so that a filter on purchased_at reaches raw.orders (int_orders_rolled_up reads only
+-- the order dates an incremental run restates).
 with
 
 source_orders as (
@@ -51,12 +54,12 @@ latest_version as (
     select
         *,
         row_number() over (
-            partition by account_id, marketplace_id, amazon_order_id, report_id
+            partition by account_id, marketplace_id, amazon_order_id, purchased_at, report_id
             order by source_row_number
         ) as order_item_line_number
     from renamed
     qualify dense_rank() over (
-            partition by account_id, marketplace_id, amazon_order_id
+            partition by account_id, marketplace_id, amazon_order_id, purchased_at
             order by last_updated_at desc, partition_date desc, loaded_at desc, report_id desc
         ) = 1
 

@@ -12,22 +12,24 @@ snapshots as (
 
 ),
 
-top_level_objects as (
+metric_keys as (
 
+    -- unnest() in the select list rather than a lateral join: DuckDB decorrelates a lateral
+    -- unnest by reading its input twice, which materializes the input and stops a filter on
+    -- snapshot_date from reaching the raw table (incremental models read one day through here)
     select
-        snapshots.account_id,
-        snapshots.marketplace_id,
-        snapshots.snapshot_date,
-        snapshots.report_id,
-        metric_keys.amazon_key,
-        json_extract(snapshots.performance_metrics, metric_keys.amazon_key) as metric_json
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        performance_metrics,
+        unnest(json_keys(performance_metrics)) as amazon_key
     from snapshots
-    cross join unnest(json_keys(snapshots.performance_metrics)) as metric_keys (amazon_key)
-    where json_type(snapshots.performance_metrics) = 'OBJECT'
+    where json_type(performance_metrics) = 'OBJECT'
 
 ),
 
-plain_objects as (
+top_level_objects as (
 
     select
         account_id,
@@ -35,125 +37,174 @@ plain_objects as (
         snapshot_date,
         report_id,
         amazon_key,
-        cast(null as varchar) as channel_key,
-        metric_json as metric_object,
-        1 as source_priority
-    from top_level_objects
-    where json_type(metric_json) = 'OBJECT'
+        json_extract(performance_metrics, amazon_key) as metric_json
+    from metric_keys
 
 ),
 
-channel_objects as (
+listed_objects as (
 
-    -- orderDefectRate holds one object per fulfillment channel: {"mfn": {...}, "afn": {...}}
+    -- Every object a top-level key holds, in one unnest:
+    --   an object itself (priority 1);
+    --   orderDefectRate's per-channel objects {"mfn": {...}, "afn": {...}} (priority 1);
+    --   the items of a list such as lateShipmentRateList, one per window (priority 2: the
+    --   top-level object wins a tie).
     select
-        plain_objects.account_id,
-        plain_objects.marketplace_id,
-        plain_objects.snapshot_date,
-        plain_objects.report_id,
-        plain_objects.amazon_key,
-        upper(channel_keys.channel_key) as channel_key,
-        json_extract(plain_objects.metric_object, channel_keys.channel_key) as metric_object,
-        1 as source_priority
-    from plain_objects
-    cross join unnest(json_keys(plain_objects.metric_object)) as channel_keys (channel_key)
-    where
-        plain_objects.amazon_key = 'orderDefectRate'
-        and lower(channel_keys.channel_key) in ('mfn', 'afn')
-        and json_type(json_extract(plain_objects.metric_object, channel_keys.channel_key)) = 'OBJECT'
-
-),
-
-list_items as (
-
-    -- lateShipmentRateList: one object per window; the top-level object wins a tie (priority 2)
-    select
-        top_level_objects.account_id,
-        top_level_objects.marketplace_id,
-        top_level_objects.snapshot_date,
-        top_level_objects.report_id,
-        top_level_objects.amazon_key,
-        cast(null as varchar) as channel_key,
-        items.metric_object,
-        2 as source_priority
-    from top_level_objects
-    cross join
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        amazon_key,
         unnest(
             case
-                when json_type(top_level_objects.metric_json) = 'ARRAY'
-                    then from_json(top_level_objects.metric_json, '["json"]')
-                else cast([] as json[])
+                when json_type(metric_json) = 'OBJECT'
+                    then list_concat(
+                            [{
+                                'channel_key': cast(null as varchar),
+                                'metric_object': metric_json,
+                                'source_priority': 1
+                            }],
+                            list_transform(
+                                list_filter(
+                                    json_keys(metric_json),
+                                    lambda channel_key: amazon_key = 'orderDefectRate'
+                                    and lower(channel_key) in ('mfn', 'afn')
+                                    and json_type(json_extract(metric_json, channel_key)) = 'OBJECT'
+                                ),
+                                lambda channel_key: {
+                                    'channel_key': upper(channel_key),
+                                    'metric_object': json_extract(metric_json, channel_key),
+                                    'source_priority': 1
+                                }
+                            )
+                        )
+                when json_type(metric_json) = 'ARRAY'
+                    then list_transform(
+                            list_filter(
+                                from_json(metric_json, '["json"]'),
+                                lambda list_item: json_type(list_item) = 'OBJECT'
+                            ),
+                            lambda list_item: {
+                                'channel_key': cast(null as varchar),
+                                'metric_object': list_item,
+                                'source_priority': 2
+                            }
+                        )
             end
-        ) as items (metric_object)
-    where json_type(items.metric_object) = 'OBJECT'
+        ) as item
+    from top_level_objects
 
 ),
 
 metric_objects as (
 
-    select * from plain_objects
-    union all
-    select * from channel_objects
-    union all
-    select * from list_items
+    select
+        listed_objects.account_id,
+        listed_objects.marketplace_id,
+        listed_objects.snapshot_date,
+        listed_objects.report_id,
+        listed_objects.amazon_key,
+        item.channel_key,
+        item.metric_object,
+        item.source_priority
+    from listed_objects
+
+),
+
+catalogue as (
+
+    -- spapi_rate_metrics() as rows: one per (metric, key spelling); key_rank orders spellings
+    select
+        catalogue_rows.amazon_key,
+        catalogue_rows.key_rank,
+        catalogue_rows.metric_name,
+        catalogue_rows.channel,
+        catalogue_rows.numerator_path,
+        catalogue_rows.denominator_path,
+        catalogue_rows.value_path,
+        catalogue_rows.status_path,
+        catalogue_rows.has_target
+    from (
+        values
+        {% for metric in spapi_rate_metrics() -%}
+            {% set outer = loop -%}
+            {% for key in metric['keys'] -%}
+                (
+                    '{{ key }}',
+                    {{ loop.index }},
+                    '{{ metric.metric_name }}',
+                    '{{ metric.channel }}',
+                    '{{ metric.numerator }}',
+                    '{{ metric.denominator }}',
+                    {{ "'" ~ metric.value ~ "'" if metric.value else 'null' }},
+                    '{{ metric.status }}',
+                    {{ 'true' if metric.has_target else 'false' }}
+                ){% if not (outer.last and loop.last) %},{% endif %}
+            {% endfor -%}
+        {% endfor %}
+    ) as catalogue_rows (
+        amazon_key,
+        key_rank,
+        metric_name,
+        channel,
+        numerator_path,
+        denominator_path,
+        value_path,
+        status_path,
+        has_target
+    )
 
 ),
 
 extracted as (
 
-    {% for metric in spapi_rate_metrics() %}
-        select
-            account_id,
-            marketplace_id,
-            snapshot_date,
-            report_id,
-            amazon_key,
-            '{{ metric.metric_name }}' as metric_name,
-            {% if metric.channel == 'split' -%}
-                channel_key
-            {%- else -%}
-                '{{ metric.channel }}'
-            {%- endif %} as fulfillment_channel,
-            case amazon_key
-                {% for key in metric['keys'] -%}
-                    when '{{ key }}' then {{ loop.index }}
-                {% endfor -%}
-            end * 10 + source_priority as row_priority,
-            try_cast(json_extract_string(metric_object, '{{ metric.numerator }}') as bigint) as numerator_reported,
-            try_cast(json_extract_string(metric_object, '{{ metric.denominator }}') as bigint) as denominator,
-            {% if metric.value -%}
-                try_cast(json_extract_string(metric_object, '{{ metric.value }}') as double)
-            {%- else -%}
-                cast(null as double)
-            {%- endif %} as rate_reported,
-            {% if metric.has_target -%}
-                try_cast(json_extract_string(metric_object, '$.targetValue') as double)
-            {%- else -%}
-                cast(null as double)
-            {%- endif %} as target_value,
-            {% if metric.has_target -%}
-                json_extract_string(metric_object, '$.targetCondition')
-            {%- else -%}
-                cast(null as varchar)
-            {%- endif %} as target_condition,
-            json_extract_string(metric_object, '{{ metric.status }}') as amazon_status,
-            cast({{ spapi_timestamp(
-                "json_extract_string(metric_object, '$.reportingDateRange.reportingDateFrom')"
-            ) }} as date) as window_start_date,
-            cast({{ spapi_timestamp(
-                "json_extract_string(metric_object, '$.reportingDateRange.reportingDateTo')"
-            ) }} as date) as window_end_date,
-            try_cast(
-                json_extract_string(metric_object, '$.reportingDateRange.dateOffset.duration') as integer
-            ) as window_duration_days
-        from metric_objects
-        where
-            amazon_key in ({{ "'" ~ metric['keys'] | join("', '") ~ "'" }})
-            and channel_key is {% if metric.channel == 'split' %}not {% endif %}null
-        {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    -- one join instead of a union per metric: metric_objects is then read once, so a filter on
+    -- snapshot_date reaches the raw table (incremental models read a single day through here)
+    select
+        metric_objects.account_id,
+        metric_objects.marketplace_id,
+        metric_objects.snapshot_date,
+        metric_objects.report_id,
+        metric_objects.amazon_key,
+        catalogue.metric_name,
+        case
+            when catalogue.channel = 'split' then metric_objects.channel_key
+            else catalogue.channel
+        end as fulfillment_channel,
+        catalogue.key_rank * 10 + metric_objects.source_priority as row_priority,
+        try_cast(json_extract_string(metric_objects.metric_object, catalogue.numerator_path) as bigint)
+            as numerator_reported,
+        try_cast(json_extract_string(metric_objects.metric_object, catalogue.denominator_path) as bigint)
+            as denominator,
+        case
+            when catalogue.value_path is not null
+                then try_cast(json_extract_string(metric_objects.metric_object, catalogue.value_path) as double)
+        end as rate_reported,
+        case
+            when catalogue.has_target
+                then try_cast(json_extract_string(metric_objects.metric_object, '$.targetValue') as double)
+        end as target_value,
+        case
+            when catalogue.has_target then json_extract_string(metric_objects.metric_object, '$.targetCondition')
+        end as target_condition,
+        json_extract_string(metric_objects.metric_object, catalogue.status_path) as amazon_status,
+        cast({{ spapi_timestamp(
+            "json_extract_string(metric_objects.metric_object, '$.reportingDateRange.reportingDateFrom')"
+        ) }} as date) as window_start_date,
+        cast({{ spapi_timestamp(
+            "json_extract_string(metric_objects.metric_object, '$.reportingDateRange.reportingDateTo')"
+        ) }} as date) as window_end_date,
+        try_cast(
+            json_extract_string(metric_objects.metric_object, '$.reportingDateRange.dateOffset.duration') as integer
+        ) as window_duration_days
+    from metric_objects
+    inner join catalogue
+        on
+            metric_objects.amazon_key = catalogue.amazon_key
+            and (catalogue.channel = 'split') = (metric_objects.channel_key is not null)
 
 ),
+
 
 computed as (
 

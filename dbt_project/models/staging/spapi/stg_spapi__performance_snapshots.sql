@@ -3,6 +3,8 @@
 -- Statuses come from the loader's columns, falling back to the JSON as received, so both key
 -- spellings of the AHR status (`ahrStatus`, `accountHealthRatingStatus`) and documents loaded by
 -- an older loader give the same row. Unknown values (e.g. SUSPENDED) are kept as they are.
+-- Kept a single scan -> window -> projection (no self-join) so that a filter on snapshot_date
+-- reaches raw.seller_performance: the incremental intermediate models read one day through it.
 with
 
 source_performance as (
@@ -22,31 +24,6 @@ latest_load as (
 
 ),
 
-document_statuses as (
-
-    -- accountStatuses of the whole document, for rows whose loader left account_status empty
-    select
-        latest_load.account_id,
-        latest_load.marketplace_id,
-        latest_load.partition_date,
-        json_extract_string(statuses.status_json, '$.status') as account_status
-    from latest_load
-    cross join
-        unnest(
-            case
-                when json_type(json_extract(latest_load.document, '$.accountStatuses')) = 'ARRAY'
-                    then from_json(json_extract(latest_load.document, '$.accountStatuses'), '["json"]')
-                else cast([] as json[])
-            end
-        ) as statuses (status_json)
-    where json_extract_string(statuses.status_json, '$.marketplaceId') = latest_load.marketplace_id
-    qualify row_number() over (
-            partition by latest_load.account_id, latest_load.marketplace_id, latest_load.partition_date
-            order by account_status
-        ) = 1
-
-),
-
 parsed as (
 
     select
@@ -56,7 +33,26 @@ parsed as (
         cast(latest_load.snapshot_at as timestamp) as snapshot_at,
         latest_load.report_id,
         cast(latest_load.performance_metrics as json) as performance_metrics,
-        coalesce(latest_load.account_status, document_statuses.account_status) as account_status,
+        coalesce(
+            latest_load.account_status,
+            -- accountStatuses of the whole document, for rows whose loader left account_status
+            -- empty: the (alphabetically first) status listed for this marketplace
+            list_min(
+                list_transform(
+                    list_filter(
+                        case
+                            when json_type(json_extract(latest_load.document, '$.accountStatuses')) = 'ARRAY'
+                                then from_json(json_extract(latest_load.document, '$.accountStatuses'), '["json"]')
+                            else cast([] as json[])
+                        end,
+                        -- `status` is the lambda's parameter, not a column: hence the noqa
+                        lambda status: json_extract_string(status, '$.marketplaceId')  -- noqa: RF03
+                        = latest_load.marketplace_id
+                    ),
+                    lambda status: json_extract_string(status, '$.status')  -- noqa: RF03
+                )
+            )
+        ) as account_status,
         coalesce(
             latest_load.ahr_status,
             json_extract_string(latest_load.performance_metrics, '$.accountHealthRating.ahrStatus'),
@@ -76,11 +72,6 @@ parsed as (
         ) as policy_violation_warnings_count,
         latest_load.loaded_at
     from latest_load
-    left join document_statuses
-        on
-            latest_load.account_id = document_statuses.account_id
-            and latest_load.marketplace_id = document_statuses.marketplace_id
-            and latest_load.partition_date = document_statuses.partition_date
 
 ),
 

@@ -11,18 +11,31 @@ snapshots as (
 
 ),
 
+metric_keys as (
+
+    -- unnest() in the select list, not a lateral join: see stg_spapi__performance_metrics
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        performance_metrics,
+        unnest(json_keys(performance_metrics)) as amazon_key
+    from snapshots
+    where json_type(performance_metrics) = 'OBJECT'
+
+),
+
 top_level_objects as (
 
     select
-        snapshots.account_id,
-        snapshots.marketplace_id,
-        snapshots.snapshot_date,
-        snapshots.report_id,
-        metric_keys.amazon_key,
-        json_extract(snapshots.performance_metrics, metric_keys.amazon_key) as metric_object
-    from snapshots
-    cross join unnest(json_keys(snapshots.performance_metrics)) as metric_keys (amazon_key)
-    where json_type(snapshots.performance_metrics) = 'OBJECT'
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        amazon_key,
+        json_extract(performance_metrics, amazon_key) as metric_object
+    from metric_keys
 
 ),
 

@@ -26,18 +26,30 @@ warning_arrays as (
 
 ),
 
+warnings as (
+
+    -- unnest() in the select list, not a lateral join: see stg_spapi__performance_metrics
+    select
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        unnest(from_json(warnings_json, '["json"]')) as warning
+    from warning_arrays
+    where warnings_json is not null
+
+),
+
 unnested as (
 
     select
-        warning_arrays.account_id,
-        warning_arrays.marketplace_id,
-        warning_arrays.snapshot_date,
-        warning_arrays.report_id,
-        json_extract_string(items.warning, '$.warningType') as warning_type,
-        json_extract_string(items.warning, '$.status') as amazon_status
-    from warning_arrays
-    cross join unnest(from_json(warning_arrays.warnings_json, '["json"]')) as items (warning)
-    where warning_arrays.warnings_json is not null
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        report_id,
+        json_extract_string(warning, '$.warningType') as warning_type,
+        json_extract_string(warning, '$.status') as amazon_status
+    from warnings
 
 ),
 
