@@ -39,14 +39,17 @@ final as (
         bool_or(is_cancelled) as is_cancelled,
         count(*) as item_line_count,
         sum(coalesce(quantity, 0)) as units,
-        list(
-            {
-                'order_item_line_number': order_item_line_number,
-                'sku': sku,
-                'asin': asin,
-                'quantity': quantity
-            }
-            order by order_item_line_number
+        -- list_sort after the aggregate, not list(... order by ...): an ordered aggregate
+        -- cannot spill and ran out of DuckDB's 1 GB cap at 100x the demo's orders
+        list_sort(
+            list(
+                {
+                    'order_item_line_number': order_item_line_number,
+                    'sku': sku,
+                    'asin': asin,
+                    'quantity': quantity
+                }
+            )
         ) as item_lines
     from order_items
     group by account_id, marketplace_id, amazon_order_id
