@@ -20,9 +20,11 @@
 {%- endmacro %}
 
 {#
-    Pre-hook of the incremental marts: empty the run's date range before inserting it. The
-    delete+insert strategy deletes only the dates present in the new rows, so a day that no longer
-    yields any row (a snapshot removed from raw, say) would otherwise keep its stale rows.
+    Pre-hook of the incremental models: empty the run's date range, then the `append` strategy
+    inserts the range anew. Deleting the whole range (not only the dates present in the new rows,
+    as delete+insert would) also empties a day that no longer yields any row (a snapshot removed
+    from raw, say); and a range predicate lets DuckDB skip row groups by their min/max, where
+    delete+insert's `in (select distinct ...)` scans the whole table, which grows with history.
 #}
 {% macro delete_date_range(column) -%}
     {%- if is_incremental() -%}
@@ -60,8 +62,8 @@
 {%- endmacro %}
 
 {#
-    Pre-hooks of the incremental intermediate tables: empty what the run restates first (see
-    delete_date_range for why delete+insert alone is not enough).
+    Pre-hooks of the order-keyed incremental models: empty what the run restates first (see
+    delete_date_range).
 #}
 {% macro delete_order_restatement_range(column) -%}
     {%- if is_incremental() -%}

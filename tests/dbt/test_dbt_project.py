@@ -215,7 +215,7 @@ def test_daily_incremental_runs_equal_full_refresh(built_warehouse, tmp_path):
         only_full = sorted(set(full) - set(incremental), key=repr)[:5]
         assert incremental == full, f"{table}: only incremental {only_incremental}; only full refresh {only_full}"
     # A day whose snapshot is gone from raw (a bad load removed, say) is emptied by its re-run:
-    # delete+insert alone would keep the stale rows, the models' pre-hook deletes the range first.
+    # only the models' pre-hook, deleting the whole range before the append, removes its rows.
     last = days[-1]
     query(db, "delete from raw.seller_performance where partition_date = ?", [last])
     invoke("run", "--select", "config.materialized:incremental", vars={"min_date": last, "max_date": last})

@@ -1,33 +1,19 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='order_date',
-        pre_hook="{{ delete_order_restatement_range('order_date') }}",
-        on_schema_change='fail',
-    )
-}}
 -- One row per order (account x marketplace x amazon_order_id) with the defects the raw reports
 -- reveal for it, for the windowed metrics: an order with a 1-2 star feedback and an A-to-z
--- claim is one defective order (Amazon counts it once). Incremental like int_orders_rolled_up.
+-- claim is one defective order (Amazon counts it once). A view: int_order_counts_daily reads
+-- only the order dates it restates (the filter reaches int_orders_rolled_up), so storing these
+-- rows again would only cost a large insert on every run.
 with
 
 orders as (
 
     select * from {{ ref('int_orders_rolled_up') }}
-    {% if is_incremental() -%}
-        where {{ in_order_restatement_range('order_date') }}
-    {%- endif %}
 
 ),
 
 defects as (
 
     select * from {{ ref('int_order_defects_identified') }}
-    {% if is_incremental() -%}
-        -- the defects of the restated orders (a defect whose order is not in raw has none here)
-        where {{ in_order_restatement_range('order_date') }}
-    {%- endif %}
 
 ),
 
@@ -73,6 +59,4 @@ final as (
 
 )
 
--- stored in order-date order: the next runs' range filters then skip most row groups
 select * from final
-order by order_date

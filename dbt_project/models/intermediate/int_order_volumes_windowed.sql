@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='snapshot_date',
+        incremental_strategy='append',
         pre_hook="{{ delete_date_range('snapshot_date') }}",
         on_schema_change='fail',
     )

@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='order_date',
+        incremental_strategy='append',
         pre_hook="{{ delete_order_update_range('order_date') }}",
         on_schema_change='fail',
     )

@@ -1,8 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='rating_date',
+        incremental_strategy='append',
         pre_hook="{{ delete_date_range('rating_date') }}",
         on_schema_change='fail',
     )

@@ -4,11 +4,15 @@
 -- window. Amazon's window for a snapshot on day S covers order dates
 -- [S - lag - window_days + 1, S - lag], so an order dated O rolls off on O + window_days + lag,
 -- using the window length and lag of the latest reported metric (int_metric_windows_latest).
+-- A table rebuilt every run (the latest window moves every row's countdown), from the defects
+-- table, so its cost follows the number of defects rather than of orders.
 with
 
-flagged as (
+defects as (
 
-    select * from {{ ref('int_order_defects_flagged') }}
+    -- defects of orders in raw (a metric counts orders; an unknown order has no window)
+    select * from {{ ref('int_order_defects_identified') }}
+    where is_order_in_raw
 
 ),
 
@@ -20,17 +24,19 @@ windows as (
 
 defective_orders as (
 
+    -- built from the defects, not from every order: the cost follows the defects, not the orders
     select
         account_id,
         marketplace_id,
         'order_defect_rate' as metric_name,
-        fulfillment_channel,
+        any_value(fulfillment_channel) as fulfillment_channel,
         amazon_order_id,
-        order_date,
-        odr_defect_types as defect_types,
-        first_odr_defect_date as first_defect_date
-    from flagged
-    where is_odr_defect
+        any_value(order_date) as order_date,
+        string_agg(distinct defect_type, ',' order by defect_type) as defect_types,
+        min(defect_date) as first_defect_date
+    from defects
+    where defect_type in ('negative_feedback', 'a_to_z_claim')
+    group by account_id, marketplace_id, amazon_order_id
     union all
     select
         account_id,
@@ -40,9 +46,9 @@ defective_orders as (
         amazon_order_id,
         order_date,
         'cancellation' as defect_types,
-        last_updated_date as first_defect_date
-    from flagged
-    where is_cancelled and fulfillment_channel = 'MFN'
+        defect_date as first_defect_date
+    from defects
+    where defect_type = 'cancellation' and fulfillment_channel = 'MFN'
 
 ),
 
