@@ -250,6 +250,7 @@ def test_raw_fixture_matches_warehouse_ddl(tmp_path):
 
 
 ORDER_KEYED_TABLES = (
+    "intermediate.int_order_items_latest",
     "intermediate.int_orders_rolled_up",
     "intermediate.int_order_defects_identified",
     "intermediate.int_order_defects_flagged",

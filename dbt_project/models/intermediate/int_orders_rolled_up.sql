@@ -7,19 +7,15 @@
     )
 }}
 -- One row per order (account x marketplace x amazon_order_id), from the latest version of its
--- order items, which it keeps as a list for fct_defect_attribution. Incremental by order date:
--- a run restates the order dates whose orders can still get a new version (var
--- order_update_days, macros/date_range.sql), so no model re-reads the whole order history.
+-- order items. Incremental by order date like int_order_items_latest: a run restates the order
+-- dates whose orders can still get a new version (var order_update_days).
 with
 
 order_items as (
 
-    select * from {{ ref('stg_spapi__order_items') }}
+    select * from {{ ref('int_order_items_latest') }}
     {% if is_incremental() -%}
-        -- purchased_at (not order_date) so the filter reaches raw.orders through the view
-        where
-            purchased_at >= cast({{ order_update_start() }} as timestamp)
-            and purchased_at < cast({{ max_date() }} + 1 as timestamp)
+        where order_date between {{ order_update_start() }} and {{ max_date() }}
     {%- endif %}
 
 ),
@@ -37,19 +33,7 @@ final as (
         max(order_status) as order_status,
         bool_or(is_cancelled) as is_cancelled,
         count(*) as item_line_count,
-        sum(coalesce(quantity, 0)) as units,
-        -- list_sort after the aggregate, not list(... order by ...): an ordered aggregate
-        -- cannot spill and ran out of DuckDB's 1 GB cap at 100x the demo's orders
-        list_sort(
-            list(
-                {
-                    'order_item_line_number': order_item_line_number,
-                    'sku': sku,
-                    'asin': asin,
-                    'quantity': quantity
-                }
-            )
-        ) as item_lines
+        sum(coalesce(quantity, 0)) as units
     from order_items
     group by account_id, marketplace_id, amazon_order_id
 

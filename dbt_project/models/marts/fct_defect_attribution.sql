@@ -24,37 +24,12 @@ defects as (
 
 ),
 
-orders as (
+order_items as (
 
-    select * from {{ ref('int_orders_rolled_up') }}
+    select * from {{ ref('int_order_items_latest') }}
     {% if is_incremental() -%}
         where {{ in_order_restatement_range('order_date') }}
     {%- endif %}
-
-),
-
-order_item_lists as (
-
-    select
-        account_id,
-        marketplace_id,
-        amazon_order_id,
-        unnest(item_lines) as item_line
-    from orders
-
-),
-
-order_items as (
-
-    select
-        order_item_lists.account_id,
-        order_item_lists.marketplace_id,
-        order_item_lists.amazon_order_id,
-        item_line.order_item_line_number,
-        item_line.sku,
-        item_line.asin,
-        item_line.quantity
-    from order_item_lists
 
 ),
 

@@ -67,7 +67,8 @@ final as (
         loaded_at
     from renamed
     qualify row_number() over (
-            partition by account_id, marketplace_id, amazon_order_id, amazon_rma_id, sku
+            -- an RMA's request date never changes; in the partition, a filter on it reaches raw
+            partition by account_id, marketplace_id, amazon_order_id, amazon_rma_id, sku, return_request_date
             order by loaded_at desc, report_id desc, source_row_number asc
         ) = 1
 
