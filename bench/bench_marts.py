@@ -22,6 +22,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -35,17 +36,32 @@ NO_TESTS = ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "
 
 
 # -- measuring ---------------------------------------------------------------------------------
+# The command runs under a small Python parent that reports its child's peak memory: measured
+# from this process, a forked child would count the pages it shares with this (large) process.
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys; rc = subprocess.call(sys.argv[2:]); "
+    "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)"
+)
+
+
 def measured(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = REPO) -> tuple[float, float, str]:
-    """Run a command; return (wall seconds, peak RSS in MB of the child, output)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = proc.stdout.read().decode("utf-8", "replace") if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}):\n{output[-3000:]}")
-    return wall, usage.ru_maxrss / 1024, output
+    """Run a command; return (wall seconds, peak RSS in MB of the command, output)."""
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak_file:
+        started = time.perf_counter()
+        proc = subprocess.run(
+            [sys.executable, "-c", _PEAK_WRAPPER, peak_file.name, *cmd],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        output = proc.stdout.decode("utf-8", "replace")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd[:4])}... failed ({proc.returncode}):\n{output[-3000:]}")
+        peak_kb = int(Path(peak_file.name).read_text() or 0)
+    return wall, peak_kb / 1024, output
 
 
 def dbt_env(db: Path) -> dict[str, str]:
