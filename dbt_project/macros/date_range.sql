@@ -37,19 +37,25 @@
     what a run can change. Snapshot-keyed ones rebuild [min_date, max_date]. Order-keyed ones
     rebuild the order dates a day's new documents can still change:
       - new versions of an order (status updates) arrive within order_update_days of its
-        purchase: int_orders_rolled_up restates [min_date - order_update_days, max_date];
+        purchase: int_order_items_latest (the only reader of raw orders) and
+        int_orders_rolled_up restate [min_date - order_update_days, max_date];
       - feedback (Amazon accepts it up to 90 days after the order), returns and A-to-z claims
         arrive later: the defect tables restate [min_date - order_restatement_days, max_date],
-        reading orders from int_orders_rolled_up, not from raw.
-    A first build or --full-refresh computes all history.
+        reading orders from those two tables, not from raw.
+    A first build or --full-refresh computes all history. The delete_* macros are the pre-hooks
+    of these models: they empty what the run restates first (see delete_date_range).
 #}
 {% macro order_update_start() -%}
     {{ lookback_start(var('order_update_days')) }}
 {%- endmacro %}
 
+{% macro in_order_update_range(column) -%}
+    {{ column }} between {{ order_update_start() }} and {{ max_date() }}
+{%- endmacro %}
+
 {% macro delete_order_update_range(column) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }} where {{ column }} between {{ order_update_start() }} and {{ max_date() }}
+        delete from {{ this }} where {{ in_order_update_range(column) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -61,10 +67,6 @@
     {{ column }} between {{ order_restatement_start() }} and {{ max_date() }}
 {%- endmacro %}
 
-{#
-    Pre-hooks of the order-keyed incremental models: empty what the run restates first (see
-    delete_date_range).
-#}
 {% macro delete_order_restatement_range(column) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where {{ in_order_restatement_range(column) }}

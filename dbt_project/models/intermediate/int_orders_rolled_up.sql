@@ -15,7 +15,7 @@ order_items as (
 
     select * from {{ ref('int_order_items_latest') }}
     {% if is_incremental() -%}
-        where order_date between {{ order_update_start() }} and {{ max_date() }}
+        where {{ in_order_update_range('order_date') }}
     {%- endif %}
 
 ),
