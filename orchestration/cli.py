@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from orchestration.config import load_settings
-from orchestration.env import export_duckdb_path
+from orchestration.config import SettingsError, load_settings
 
 
 def _day(value: str | None) -> date | None:
@@ -32,7 +31,10 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("sp_api").setLevel(logging.INFO)
-    export_duckdb_path(load_settings())
+    try:
+        load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -40,15 +42,12 @@ def main(verbose: bool) -> None:
 @click.option("--end-date", help="Last partition (YYYY-MM-DD); default yesterday UTC (also the sandbox world's end).")
 def demo(days: int, end_date: str | None) -> None:
     """Run the main job against the embedded sandbox into the local DuckDB file and print a summary."""
-    import os
-
     settings = load_settings()
     if settings.is_live:
         raise click.UsageError("demo runs against the sandbox; unset AHW_ACCOUNTS_FILE")
-    last = _day(end_date) or datetime.now(UTC).date() - timedelta(days=1)
-    os.environ.setdefault("AHW_SANDBOX_END_DATE", last.isoformat())
+    last = _day(end_date) or settings.sandbox_end_date
     first = last - timedelta(days=days - 1)
-    _run("daily_pipeline", first, last)
+    _run("daily_pipeline", first, last, sandbox_end_date=last)
 
 
 @main.command()
@@ -61,7 +60,7 @@ def run(start: str, end: str | None, job: str) -> None:
     _run(job, first, _day(end) or first)
 
 
-def _run(job: str, first: date, last: date) -> None:
+def _run(job: str, first: date, last: date, sandbox_end_date: date | None = None) -> None:
     from orchestration.pipeline import run_job
     from orchestration.summary import print_summary
 
@@ -70,7 +69,7 @@ def _run(job: str, first: date, last: date) -> None:
         f"running {job} for {first}..{last} ({'live' if settings.is_live else 'sandbox'}) into {settings.duckdb_path}"
     )
     started = time.monotonic()
-    result = run_job(job, first, last, raise_on_error=False)
+    result = run_job(job, first, last, raise_on_error=False, sandbox_end_date=sandbox_end_date)
     elapsed = time.monotonic() - started
     if not result.success:
         for event in result.all_events:
@@ -132,6 +131,7 @@ def import_report(report_type: str, account: str, marketplace_id: str, partition
     except KeyError as exc:
         raise click.BadParameter(exc.args[0]) from None
     partitions = [date.fromisoformat(partition_date)] if partition_date else None
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.duckdb_path)) as con:
         try:
             result = import_file(

@@ -1,35 +1,144 @@
-"""Configuration read from the environment, with defaults that run everything against the sandbox.
+"""One validated settings object, read from the environment (and an optional ``.env`` file).
 
-One place decides where data lives and whether we talk to Amazon or to the local emulator, so
-that live mode is configuration only: nothing else in the code branches on how it was configured
-beyond asking ``settings.is_live``.
+Every setting of the warehouse is a field here, named after its environment variable; nothing else
+in the package reads the environment (the refresh token of a live account is read by name from the
+variable its accounts-file entry names, when it is needed, so that it never sits in a settings
+object). Live mode is configuration only: nothing branches on how it was configured beyond
+``settings.is_live``. Invalid configuration fails at start with every problem listed, one line each,
+naming the variable and how to fix it (:class:`SettingsError`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 #: Default seed of the sandbox's synthetic world (the demo and the tests' ground truth).
 DEFAULT_SANDBOX_SEED = 20261126
+#: Salt for hashing buyer identifiers in sandbox mode only (the sandbox's buyers are invented).
+SANDBOX_PII_SALT = "ahw-sandbox-salt"
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Where the warehouse keeps its files and which SP-API it talks to."""
+class SettingsError(ValueError):
+    """The configuration is invalid; ``problems`` holds one line per wrong or missing setting."""
 
-    data_dir: Path
-    duckdb_path: Path
-    accounts_file: Path | None
-    sandbox_url: str | None
-    sandbox_seed: int
-    pii_salt: str
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+#: Set while settings are built from an explicit mapping: then neither the environment nor .env is read.
+_EXPLICIT_ONLY: ContextVar[bool] = ContextVar("_EXPLICIT_ONLY", default=False)
+
+
+def _env(name: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(name))
+
+
+class Settings(BaseSettings):
+    """Where the warehouse keeps its files, which SP-API it talks to, and how it runs.
+
+    Paths are as configured (relative paths resolve against the working directory); dates are UTC
+    days. Field names are the environment variables without their ``AHW_`` prefix.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=True,
+        frozen=True,
+    )
+
+    data_dir: Path = Field(default=Path("data"), validation_alias=AliasChoices("AHW_DATA_DIR"))
+    """AHW_DATA_DIR: data root (landing area, DuckDB file, exports, quality page); default ``./data``."""
+    duckdb_path_setting: Path | None = _env("AHW_DUCKDB_PATH")
+    """AHW_DUCKDB_PATH: the one DuckDB file dbt and Dagster share; default ``$AHW_DATA_DIR/warehouse.duckdb``."""
+    accounts_file: Path | None = _env("AHW_ACCOUNTS_FILE")
+    """AHW_ACCOUNTS_FILE: live accounts file (JSON); unset means sandbox mode."""
+    sandbox_url: str | None = _env("AHW_SANDBOX_URL")
+    """AHW_SANDBOX_URL: use an already running ``ahw sandbox`` instead of the embedded one."""
+    sandbox_seed: int = Field(default=DEFAULT_SANDBOX_SEED, validation_alias=AliasChoices("AHW_SANDBOX_SEED"))
+    """AHW_SANDBOX_SEED: seed of the embedded sandbox world (which world, and its hidden rules)."""
+    sandbox_end_date_setting: date | None = _env("AHW_SANDBOX_END_DATE")
+    """AHW_SANDBOX_END_DATE: last day of the embedded sandbox world; default yesterday (UTC)."""
+    sandbox_volume_scale: float = Field(default=1.0, gt=0, validation_alias=AliasChoices("AHW_SANDBOX_VOLUME_SCALE"))
+    """AHW_SANDBOX_VOLUME_SCALE: multiplies the sandbox world's order volumes (tests use small worlds)."""
+    pii_salt_secret: SecretStr | None = _env("AHW_PII_SALT")
+    """AHW_PII_SALT: salt for hashing buyer identifiers; required in live mode."""
+    partitions_start: date = Field(default=date(2026, 1, 1), validation_alias=AliasChoices("AHW_PARTITIONS_START"))
+    """AHW_PARTITIONS_START: first daily partition (UTC day)."""
+    lwa_app_id: str | None = _env("LWA_APP_ID")
+    """LWA_APP_ID: live mode, the LWA client id of your SP-API application."""
+    lwa_client_secret: SecretStr | None = _env("LWA_CLIENT_SECRET")
+    """LWA_CLIENT_SECRET: live mode, the LWA client secret of your SP-API application."""
+    duckdb_memory_limit: str = Field(default="1GB", validation_alias=AliasChoices("AHW_DUCKDB_MEMORY_LIMIT"))
+    """AHW_DUCKDB_MEMORY_LIMIT: DuckDB buffer pool cap for dbt builds (default 1GB; larger builds spill)."""
+    dbt_threads: int = Field(default=2, ge=1, le=64, validation_alias=AliasChoices("AHW_DBT_THREADS"))
+    """AHW_DBT_THREADS: dbt threads (the project's reference machine has 2 cores)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if _EXPLICIT_ONLY.get():
+            return (init_settings,)
+        return (init_settings, env_settings, dotenv_settings)
+
+    # ------------------------------------------------------------------------------ validation
+    @field_validator("sandbox_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as http://127.0.0.1:8787")
+        return value or None
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
+            raise ValueError("must be a size such as 512MB or 2GB")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = []
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            problems.append(f"AHW_DATA_DIR: {self.data_dir} is a file, not a folder; point it at a folder")
+        if self.duckdb_path.exists() and self.duckdb_path.is_dir():
+            problems.append(f"AHW_DUCKDB_PATH: {self.duckdb_path} is a folder; point it at a .duckdb file")
+        if self.is_live and self.pii_salt_secret is None:
+            problems.append(
+                "AHW_PII_SALT: must be set in live mode (buyer identifiers are salted-hashed before they "
+                "reach raw); set it to a long random string and keep it"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    # ------------------------------------------------------------------------------ derived
+    @property
+    def duckdb_path(self) -> Path:
+        """The DuckDB file (AHW_DUCKDB_PATH, else ``$AHW_DATA_DIR/warehouse.duckdb``)."""
+        return self.duckdb_path_setting or self.data_dir / "warehouse.duckdb"
 
     @property
     def landing_dir(self) -> Path:
-        """Raw documents exactly as received, never rewritten."""
+        """Raw documents exactly as received."""
         return self.data_dir / "landing"
 
     @property
@@ -37,32 +146,48 @@ class Settings:
         """Live mode is chosen only by pointing AHW_ACCOUNTS_FILE at an accounts file."""
         return self.accounts_file is not None
 
+    @property
+    def pii_salt(self) -> str:
+        """The salt for buyer identifiers (a fixed development salt in sandbox mode)."""
+        return self.pii_salt_secret.get_secret_value() if self.pii_salt_secret else SANDBOX_PII_SALT
+
+    @property
+    def sandbox_end_date(self) -> date:
+        """Last day of the embedded sandbox world: AHW_SANDBOX_END_DATE, else yesterday (UTC)."""
+        return self.sandbox_end_date_setting or datetime.now(UTC).date() - timedelta(days=1)
+
+
+def _problems(error: ValidationError) -> list[str]:
+    aliases = {name: field.validation_alias for name, field in Settings.model_fields.items()}
+    lines = []
+    for item in error.errors():
+        loc = item.get("loc") or ()
+        name = loc[0] if loc else ""
+        alias = aliases.get(name)
+        variable = alias.choices[0] if isinstance(alias, AliasChoices) else name
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        if variable:
+            value = item.get("input")
+            shown = "" if "SECRET" in str(variable) or "SALT" in str(variable) else f" (got {value!r})"
+            lines.append(f"{variable}: {message}{shown}")
+        else:
+            lines.extend(message.splitlines())
+    return lines
+
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Read settings from ``env`` (default: the process environment).
+    """The settings from ``env`` (default: the process environment and ``./.env``).
 
-    - ``AHW_DATA_DIR``: data root, default ``./data``; the landing area lives under it.
-    - ``AHW_DUCKDB_PATH``: the one DuckDB file dbt and Dagster share, default ``$AHW_DATA_DIR/warehouse.duckdb``.
-    - ``AHW_ACCOUNTS_FILE``: live accounts file (JSON); absent means sandbox mode.
-    - ``AHW_SANDBOX_URL``: use an already running sandbox (``ahw sandbox``) instead of an embedded one.
-    - ``AHW_SANDBOX_SEED``: seed of the embedded sandbox world.
-    - ``AHW_PII_SALT``: salt for hashing buyer identifiers; a fixed development salt in sandbox mode.
+    Raises :class:`SettingsError` listing every invalid setting at once.
     """
-    env = os.environ if env is None else env
-    data_dir = Path(env.get("AHW_DATA_DIR") or "data").expanduser()
-    duckdb_path = Path(env.get("AHW_DUCKDB_PATH") or data_dir / "warehouse.duckdb").expanduser()
-    accounts = env.get("AHW_ACCOUNTS_FILE")
-    accounts_file = Path(accounts).expanduser() if accounts else None
-    salt = env.get("AHW_PII_SALT")
-    if accounts_file is not None and not salt:
-        raise ValueError(
-            "AHW_PII_SALT must be set in live mode: buyer identifiers are salted-hashed before they reach raw"
-        )
-    return Settings(
-        data_dir=data_dir,
-        duckdb_path=duckdb_path,
-        accounts_file=accounts_file,
-        sandbox_url=env.get("AHW_SANDBOX_URL") or None,
-        sandbox_seed=int(env.get("AHW_SANDBOX_SEED") or DEFAULT_SANDBOX_SEED),
-        pii_salt=salt or "ahw-sandbox-salt",
-    )
+    try:
+        if env is None:
+            return Settings()
+        known = {a for f in Settings.model_fields.values() for a in f.validation_alias.choices}
+        token = _EXPLICIT_ONLY.set(True)
+        try:
+            return Settings(**{k: v for k, v in env.items() if k in known and v != ""})
+        finally:
+            _EXPLICIT_ONLY.reset(token)
+    except ValidationError as exc:
+        raise SettingsError(_problems(exc)) from None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.config import load_settings
 from orchestration.defs.exports.assets import export_assets
 from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
@@ -13,9 +12,6 @@ from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pi
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
-from orchestration.env import export_duckdb_path
-
-export_duckdb_path(load_settings())
 
 defs = dg.Definitions(
     assets=[*report_assets, *dbt_model_assets, *export_assets],

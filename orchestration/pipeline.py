@@ -28,8 +28,12 @@ def run_job(
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
     log_level: str = "INFO",
+    sandbox_end_date: date | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Execute ``job_name`` of the code location over [first_day, last_day] as one run."""
+    """Execute ``job_name`` of the code location over [first_day, last_day] as one run.
+
+    ``sandbox_end_date`` sets the last day of the embedded sandbox world for this run (the demo's).
+    """
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(job_name)
@@ -38,5 +42,12 @@ def run_job(
         tags=partition_range_tags(first_day, last_day),
         raise_on_error=raise_on_error,
         # INFO keeps progress and warnings; Dagster's DEBUG event stream is for the UI.
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={
+            "loggers": {"console": {"config": {"log_level": log_level}}},
+            **(
+                {"resources": {"spapi": {"config": {"sandbox_end_date": sandbox_end_date.isoformat()}}}}
+                if sandbox_end_date
+                else {}
+            ),
+        },
     )

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
 from orchestration.spapi.marketplaces import REGION_ENDPOINTS, marketplace
 
 
@@ -44,8 +46,49 @@ class AccountConfigError(ValueError):
     """The accounts file or the environment it refers to is incomplete or wrong."""
 
 
+class _AccountEntry(BaseModel):
+    """One entry of the accounts file, as written by the user."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+    selling_partner_id: str = Field(min_length=1, max_length=64)
+    region: str
+    marketplaces: list[str] = Field(min_length=1)
+    refresh_token_env: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value.upper() not in REGION_ENDPOINTS:
+            raise ValueError(f"unknown region {value!r}; one of {', '.join(REGION_ENDPOINTS)}")
+        return value.upper()
+
+
+class _AccountsFile(BaseModel):
+    accounts: list[_AccountEntry] = Field(min_length=1)
+
+
+def _entry_problems(path: Path, error: ValidationError, document: dict) -> list[str]:
+    problems = []
+    for item in error.errors():
+        loc = list(item.get("loc") or ())
+        where = f"accounts file {path}"
+        if len(loc) >= 2 and loc[0] == "accounts" and isinstance(loc[1], int):
+            entry = document["accounts"][loc[1]]
+            label = entry.get("name") if isinstance(entry, dict) and entry.get("name") else f"#{loc[1] + 1}"
+            where += f", account {label}"
+            loc = loc[2:]
+        field_name = ".".join(str(part) for part in loc)
+        message = str(item.get("msg", "")).removeprefix("Value error, ")
+        if item.get("type") == "model_type" and not field_name:
+            message = "must be an object with name, selling_partner_id, region, marketplaces, refresh_token_env"
+        problems.append(f"{where}: {field_name + ' ' if field_name else ''}{message}".rstrip())
+    return problems
+
+
 def load_accounts_file(path: Path) -> list[SellerAccount]:
-    """Read a live accounts file.
+    """Read a live accounts file; AccountConfigError lists every problem, one line each.
 
     Format (JSON)::
 
@@ -56,41 +99,43 @@ def load_accounts_file(path: Path) -> list[SellerAccount]:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AccountConfigError(f"accounts file {path} does not exist") from None
-    except json.JSONDecodeError as exc:
+        raise AccountConfigError(f"accounts file {path} does not exist (AHW_ACCOUNTS_FILE)") from None
+    except IsADirectoryError:
+        raise AccountConfigError(f"accounts file {path} is a folder, not a JSON file (AHW_ACCOUNTS_FILE)") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AccountConfigError(f"accounts file {path} is not valid JSON: {exc}") from None
-    entries = document.get("accounts") if isinstance(document, dict) else None
-    if not entries:
-        raise AccountConfigError(f"accounts file {path} has no 'accounts' list")
-    accounts = []
-    for i, entry in enumerate(entries):
-        missing = [
-            k for k in ("name", "selling_partner_id", "region", "marketplaces", "refresh_token_env") if not entry.get(k)
-        ]
-        if missing:
-            raise AccountConfigError(f"accounts file {path}, account #{i + 1}: missing {', '.join(missing)}")
-        region = entry["region"].upper()
-        if region not in REGION_ENDPOINTS:
-            raise AccountConfigError(f"account {entry['name']!r}: unknown region {region!r}")
-        for marketplace_id in entry["marketplaces"]:
+    if not isinstance(document, dict) or not isinstance(document.get("accounts"), list):
+        raise AccountConfigError(f'accounts file {path} must be a JSON object with an "accounts" list')
+    try:
+        parsed = _AccountsFile.model_validate(document)
+    except ValidationError as exc:
+        raise AccountConfigError("\n".join(_entry_problems(path, exc, document))) from None
+    problems = []
+    for entry in parsed.accounts:
+        for marketplace_id in entry.marketplaces:
             try:
                 found = marketplace(marketplace_id)
             except KeyError as exc:
-                raise AccountConfigError(f"account {entry['name']!r}: {exc.args[0]}") from None
-            if found.region != region:
-                raise AccountConfigError(
-                    f"account {entry['name']!r}: marketplace {marketplace_id} is in region {found.region}, not {region}"
+                problems.append(f"accounts file {path}, account {entry.name}: {exc.args[0]}")
+                continue
+            if found.region != entry.region:
+                problems.append(
+                    f"accounts file {path}, account {entry.name}: marketplace {marketplace_id} is in region "
+                    f"{found.region}, not {entry.region}"
                 )
-        accounts.append(
-            SellerAccount(
-                name=entry["name"],
-                selling_partner_id=entry["selling_partner_id"],
-                region=region,
-                marketplace_ids=tuple(entry["marketplaces"]),
-                refresh_token_env=entry["refresh_token_env"],
-            )
+    names = [e.name for e in parsed.accounts]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        problems.append(f"accounts file {path}: account names must be unique ({', '.join(duplicates)})")
+    if problems:
+        raise AccountConfigError("\n".join(problems))
+    return [
+        SellerAccount(
+            name=e.name,
+            selling_partner_id=e.selling_partner_id,
+            region=e.region,
+            marketplace_ids=tuple(e.marketplaces),
+            refresh_token_env=e.refresh_token_env,
         )
-    names = [a.name for a in accounts]
-    if len(set(names)) != len(names):
-        raise AccountConfigError(f"accounts file {path}: account names must be unique")
-    return accounts
+        for e in parsed.accounts
+    ]

@@ -74,7 +74,11 @@ def test_accounts_file_reads_tokens_from_the_named_variable_only(tmp_path):
             },
             "region EU",
         ),
-        ({"name": "a", "region": "NA", "marketplaces": ["ATVPDKIKX0DER"]}, "missing selling_partner_id"),
+        (
+            {"name": "a", "region": "NA", "marketplaces": ["ATVPDKIKX0DER"]},
+            "account a: selling_partner_id Field required",
+        ),
+        ("acme", "account #1: must be an object"),
     ],
 )
 def test_accounts_file_errors_say_what_is_wrong(tmp_path, entry, message):
@@ -137,3 +141,35 @@ def test_live_mode_without_app_credentials_says_what_is_missing(tmp_path, monkey
     monkeypatch.setenv("AHW_PII_SALT", "salt")
     with pytest.raises(dg.Failure, match="LWA_APP_ID and LWA_CLIENT_SECRET"):
         live_connection(load_settings())
+
+
+def test_every_invalid_setting_is_listed_at_once_with_its_variable(tmp_path):
+    from orchestration.config import SettingsError
+
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    with pytest.raises(SettingsError) as err:
+        load_settings({"AHW_DATA_DIR": str(a_file), "AHW_DBT_THREADS": "many", "AHW_SANDBOX_URL": "localhost:8787"})
+    problems = err.value.problems
+    assert any(p.startswith("AHW_DBT_THREADS:") for p in problems)
+    assert any(p.startswith("AHW_SANDBOX_URL:") and "http" in p for p in problems)
+    # Cross-field checks run once the fields themselves are valid.
+    with pytest.raises(SettingsError, match="AHW_DATA_DIR: .* is a file"):
+        load_settings({"AHW_DATA_DIR": str(a_file)})
+
+
+def test_secrets_never_appear_in_a_settings_error_or_repr(tmp_path):
+    from orchestration.config import SettingsError
+
+    with pytest.raises(SettingsError) as err:
+        load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "LWA_CLIENT_SECRET": "canary-s3cret",
+                       "AHW_DBT_THREADS": "0"})  # fmt: skip
+    assert "canary-s3cret" not in str(err.value)
+    settings = load_settings({"LWA_CLIENT_SECRET": "canary-s3cret", "AHW_PII_SALT": "canary-salt"})
+    assert "canary" not in repr(settings) and settings.pii_salt == "canary-salt"
+
+
+def test_the_process_environment_is_read_only_when_no_mapping_is_given(monkeypatch, tmp_path):
+    monkeypatch.setenv("AHW_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert load_settings().data_dir == tmp_path / "elsewhere"
+    assert load_settings({}).data_dir == Path("data")

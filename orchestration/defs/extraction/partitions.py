@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-#: First partition; override with AHW_PARTITIONS_START for accounts with longer history.
-PARTITIONS_START = os.environ.get("AHW_PARTITIONS_START", "2026-01-01")
+from orchestration.config import load_settings
+
+#: First partition (AHW_PARTITIONS_START, default 2026-01-01) for accounts with longer history.
+PARTITIONS_START = load_settings().partitions_start.isoformat()
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, timezone="UTC")

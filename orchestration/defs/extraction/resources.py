@@ -8,11 +8,10 @@ Amazon.
 
 from __future__ import annotations
 
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -58,21 +57,14 @@ def sandbox_connection(base_url: str) -> SpApiConnection:
 
 
 def live_connection(settings: Settings) -> SpApiConnection:
-    """Amazon: accounts from the accounts file, app credentials from the environment."""
-    app_id, secret = os.environ.get("LWA_APP_ID"), os.environ.get("LWA_CLIENT_SECRET")
-    if not app_id or not secret:
+    """Amazon: accounts from the accounts file, app credentials from the settings."""
+    if not settings.lwa_app_id or settings.lwa_client_secret is None:
         raise dg.Failure("live mode needs LWA_APP_ID and LWA_CLIENT_SECRET in the environment")
     assert settings.accounts_file is not None
-    endpoint = SpApiEndpoint(lwa_app_id=app_id, lwa_client_secret=secret)
+    endpoint = SpApiEndpoint(
+        lwa_app_id=settings.lwa_app_id, lwa_client_secret=settings.lwa_client_secret.get_secret_value()
+    )
     return SpApiConnection(endpoint, load_accounts_file(settings.accounts_file), "live")
-
-
-def default_sandbox_end_date() -> date:
-    """The embedded world ends yesterday (UTC) unless AHW_SANDBOX_END_DATE says otherwise."""
-    configured = os.environ.get("AHW_SANDBOX_END_DATE")
-    if configured:
-        return date.fromisoformat(configured)
-    return datetime.now(UTC).date() - timedelta(days=1)
 
 
 class SpApiResource(dg.ConfigurableResource):
@@ -80,7 +72,8 @@ class SpApiResource(dg.ConfigurableResource):
 
     sandbox_speed: float = 3600.0
     """Time scale of the embedded sandbox: one Amazon hour per second keeps runs quick."""
-    sandbox_volume_scale: float = 1.0
+    sandbox_end_date: str | None = None
+    """Last day of the embedded world (YYYY-MM-DD); default AHW_SANDBOX_END_DATE, else yesterday (UTC)."""
 
     _connection: SpApiConnection | None = PrivateAttr(default=None)
     _server: object | None = PrivateAttr(default=None)
@@ -95,13 +88,8 @@ class SpApiResource(dg.ConfigurableResource):
             return
         from orchestration.sandbox import SandboxServer, World, WorldConfig
 
-        world = World(
-            WorldConfig(
-                seed=settings.sandbox_seed,
-                end_date=default_sandbox_end_date(),
-                volume_scale=float(os.environ.get("AHW_SANDBOX_VOLUME_SCALE") or self.sandbox_volume_scale),
-            )
-        )
+        end = date.fromisoformat(self.sandbox_end_date) if self.sandbox_end_date else settings.sandbox_end_date
+        world = World(WorldConfig(seed=settings.sandbox_seed, end_date=end, volume_scale=settings.sandbox_volume_scale))
         # Tokens and document URLs keep their real lifetimes (1 h, 30 s): at 3600x Amazon's 5-minute
         # URL would expire before a large document is rendered. Tests exercise expiry on their own.
         server = SandboxServer(
@@ -133,16 +121,20 @@ class WarehouseDuckDBResource(DuckDBResource):
 
     dagster-duckdb's context manager closes only on success; a connection leaked by a failed step
     keeps the file locked for the rest of the process (the next writer, or a reader with another
-    configuration, is refused). Lock contention from another process is retried briefly.
+    configuration, is refused). Lock contention from another process is retried briefly. The file
+    is the settings' (AHW_DUCKDB_PATH) when ``database`` is left empty, read when a run opens it.
     """
+
+    database: str = ""
 
     @contextmanager
     def get_connection(self):
         config = {"custom_user_agent": "dagster", **self.connection_config}
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        database = self.database or str(load_settings().duckdb_path)
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
         for attempt in range(10):
             try:
-                conn = duckdb.connect(self.database, read_only=False, config=config)
+                conn = duckdb.connect(database, read_only=False, config=config)
                 break
             except duckdb.IOException:
                 if attempt == 9:
@@ -155,5 +147,5 @@ class WarehouseDuckDBResource(DuckDBResource):
 
 
 def duckdb_resource() -> DuckDBResource:
-    """The one DuckDB file, from AHW_DUCKDB_PATH (shared with dbt's profile)."""
-    return WarehouseDuckDBResource(database=dg.EnvVar("AHW_DUCKDB_PATH"))
+    """The one DuckDB file of the settings (shared with dbt's profile through --vars)."""
+    return WarehouseDuckDBResource()

@@ -10,8 +10,9 @@ A backfill is one run (single-run policy). dbt tests surface as asset checks.
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
-from orchestration.defs.transformation.partitions import daily_partitions, dbt_build_args
+from orchestration.defs.transformation.partitions import daily_partitions, dbt_build_args, dbt_connection_vars
 from orchestration.defs.transformation.resources import dbt_project
 
 
@@ -46,7 +47,8 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     days = partition_days(context)
     context.log.info(f"dbt build for {days[0]}..{days[-1]}")
-    yield from dbt.cli(dbt_build_args(days[0], days[-1]), context=context).stream()
+    args = dbt_build_args(days[0], days[-1], connection=dbt_connection_vars(load_settings()))
+    yield from dbt.cli(args, context=context).stream()
 
 
 dbt_model_assets = [dbt_models]

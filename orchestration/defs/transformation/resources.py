@@ -5,6 +5,8 @@ subprocess that costs ~4 s of Python imports here. The answer cannot change with
 environment, so this resource reads it from the installed package metadata instead.
 """
 
+import shutil
+import sys
 from functools import cached_property
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -27,5 +29,12 @@ class InstalledDbtCliResource(DbtCliResource):
         return version.parse(installed_version("dbt-core"))
 
 
+def dbt_executable() -> str:
+    """dbt beside the running interpreter (``.venv/bin/dbt``), so ``.venv/bin/ahw`` works without an
+    activated virtual environment; else whatever ``dbt`` is on PATH."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 def dbt_resource() -> InstalledDbtCliResource:
-    return InstalledDbtCliResource(project_dir=dbt_project)
+    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
