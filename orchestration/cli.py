@@ -118,7 +118,7 @@ def import_report(report_type: str, account: str, marketplace_id: str, partition
     """Load a document saved by hand (Seller Central download, earlier pull) through landing into raw."""
     import duckdb
 
-    from orchestration.spapi.marketplaces import marketplace
+    from orchestration.catalogue import marketplace
     from orchestration.spapi.parsers import DocumentError
     from orchestration.spapi.report_types import report_type as lookup
     from orchestration.warehouse.landing import Landing

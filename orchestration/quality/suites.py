@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orchestration.spapi.marketplaces import MARKETPLACES
+from orchestration.catalogue import MARKETPLACES
 from orchestration.spapi.report_types import REPORT_TYPES
 from orchestration.warehouse.schema import raw_columns
 
@@ -127,7 +127,8 @@ def _provenance(table: str) -> list[Expectation]:
         ],
         _e(
             "expect_column_values_to_be_in_set",
-            "a marketplace id outside orchestration/spapi/marketplaces.py has no region, currency or date format: "
+            "a marketplace id outside the catalogue (orchestration/catalogue/marketplaces.csv) has no region, currency "
+            "or date format: "
             "the parsers could have misread its dates",
             column="marketplace_id",
             value_set=sorted(MARKETPLACES),

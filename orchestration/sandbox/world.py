@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from orchestration.spapi.marketplaces import MARKETPLACES, marketplace
+from orchestration.catalogue import marketplace
 
 #: The ten policy categories of the V2 report (DESIGN.md section 2), in report order.
 POLICY_CATEGORIES = (
@@ -260,6 +260,9 @@ class World:
         self._by_seller = {a.seller_id: a for a in self.accounts}
         self._lock = threading.Lock()
         self._catalogs = {a.name: self._catalog(a) for a in self.accounts}
+        # Order ids carry a marketplace number: the world's marketplaces in account order.
+        ordered = dict.fromkeys(m for a in self.accounts for m in a.marketplace_ids)
+        self._marketplace_index = {m: i + 1 for i, m in enumerate(ordered)}
         # Bounded caches, per instance (a process may hold several worlds).
         self._orders_of_day = lru_cache(maxsize=4096)(self._generate_orders)
         self._day_count = lru_cache(maxsize=65536)(self._order_count)
@@ -359,7 +362,7 @@ class World:
         rates = self._rates(acct, marketplace_id, day)
         catalog = self._catalogs[account_name]
         acct_idx = self.accounts.index(acct) + 1
-        mkt_idx = list(MARKETPLACES).index(marketplace_id) + 1
+        mkt_idx = self._marketplace_index[marketplace_id]
         part2 = (day.toordinal() * 3571) % 10_000_000
         start_of_day = datetime.combine(day, time(0), tzinfo=UTC)
         day_end = datetime.combine(self.end_date, time(23, 59, 59), tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from orchestration.spapi.marketplaces import REGION_ENDPOINTS, marketplace
+from orchestration.catalogue import REGION_ENDPOINTS, marketplace
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sp_api.auth import access_token_client
 from sp_api.auth.access_token_client import AccessTokenClient
 from sp_api.base import Marketplaces
 
+from orchestration.catalogue import REGION_ENDPOINTS
 from orchestration.spapi.accounts import SellerAccount
-from orchestration.spapi.marketplaces import REGION_ENDPOINTS
 
 LIVE_LWA_URL = "https://api.amazon.com/auth/o2/token"
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from orchestration.spapi.marketplaces import MARKETPLACES
+from orchestration.catalogue import MARKETPLACES
 from orchestration.spapi.parsed_document import (
     DocumentContext,
     DocumentError,

@@ -1,5 +1,5 @@
--- One row per Amazon marketplace the warehouse knows (seed marketplaces; same ids as
--- orchestration/spapi/marketplaces.py).
+-- One row per Amazon marketplace the warehouse knows (seed marketplaces: the catalogue,
+-- orchestration/catalogue/marketplaces.csv).
 with
 
 marketplaces as (
@@ -16,7 +16,9 @@ final as (
         cast(marketplace_name as varchar) as marketplace_name,
         cast(region as varchar) as region,
         cast(currency_code as varchar) as currency_code,
-        cast(timezone as varchar) as timezone
+        cast(timezone as varchar) as timezone,
+        cast(language as varchar) as language_code,
+        cast(flat_file_encoding as varchar) as flat_file_encoding
     from marketplaces
 
 )
