@@ -1,0 +1,182 @@
+"""Plotly helpers the report's sections share: one look, band shading, percent axes, HTML fragments.
+
+Figures are turned into ``<div>`` fragments without Plotly's JavaScript (the pages load
+``plotly.min.js`` written once beside them) and without MathJax, so opening a page makes no request
+outside the report's folder. Rates arrive as fractions (0.01 = 1%) and are shown on percent axes:
+Plotly's ``%`` tick format multiplies by 100, so the data stay fractions and the axis says percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+from orchestration.report.data import Band
+from orchestration.report.labels import day
+
+#: System fonts only: a web font would be a request leaving the machine.
+FONT_FAMILY = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+#: Band colours (fills at low opacity behind the data; text in the darker shade).
+BAND_COLORS = {"Healthy": "#2e7d32", "At Risk": "#ef6c00", "Critical": "#c62828"}
+NEUTRAL = "#607d8b"
+ESTIMATE_COLOR = "#1f5fbf"
+REPORTED_COLOR = "#111111"
+TARGET_COLOR = "#c62828"
+#: A qualitative palette with enough contrast on white for up to ten series.
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+
+#: Room above the plot for the title (top line) and a one-line legend (second line), in pixels.
+TOP_MARGIN = 100
+TITLE_FROM_TOP = 10
+LEGEND_FROM_TOP = 40
+
+#: A small template of our own: Plotly's built-in ones would be copied into every chart (~8 kB each).
+TEMPLATE = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT_FAMILY, "size": 13, "color": "#222"},
+        title={"font": {"size": 15}, "x": 0, "xanchor": "left"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(PALETTE),
+        margin={"l": 70, "r": 30, "t": TOP_MARGIN, "b": 60},
+        hoverlabel={"font": {"family": FONT_FAMILY}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"},
+        xaxis={"gridcolor": "#e6e6e6", "linecolor": "#999", "zeroline": False, "automargin": True},
+        yaxis={"gridcolor": "#e6e6e6", "linecolor": "#999", "zeroline": False, "automargin": True},
+    )
+)
+
+#: Plotly's toolbar without its logo and lasso tools; PNG downloads are rendered in the browser.
+CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+}
+
+#: Axis titles with their units, in one place so every chart says the same thing.
+PERCENT_AXIS = "Rate (%)"
+RATING_AXIS = "Account Health Rating (points, 0-1000)"
+SNAPSHOT_AXIS = "Snapshot date (UTC)"
+
+
+def figure(title: str, height: int) -> go.Figure:
+    """An empty figure with the report's template, a title and a fixed height in pixels."""
+    fig = go.Figure()
+    fig.update_layout(template=TEMPLATE, title={"text": title}, height=height)
+    return fig
+
+
+def place_title_and_legend(fig: go.Figure) -> None:
+    """Title on the first line of the top margin, a horizontal legend on the second, both in pixels from
+    the top of the figure: in paper coordinates a tall grid of charts would put them over each other."""
+    height = fig.layout.height or 450
+    fig.update_layout(title={"yref": "container", "y": 1 - TITLE_FROM_TOP / height, "yanchor": "top"})
+    entries = [t for t in fig.data if t.showlegend is not False]
+    has_legend = fig.layout.showlegend is not False and (len(entries) > 1 or fig.layout.showlegend is True)
+    if not has_legend:
+        fig.update_layout(margin={"t": TOP_MARGIN - (LEGEND_FROM_TOP - TITLE_FROM_TOP)})
+    elif fig.layout.legend.orientation in (None, "h"):
+        fig.update_layout(legend={"yref": "container", "y": 1 - LEGEND_FROM_TOP / height, "yanchor": "top"})
+
+
+def subplot_grid(titles: Sequence[str], columns: int, row_height: int, title: str) -> tuple[go.Figure, int]:
+    """A grid of small charts, one per title, ``columns`` wide; returns the figure and its row count.
+
+    The gap between rows is fixed in pixels (room for tick labels, the axis title and the next
+    chart's title), whatever the number of rows.
+    """
+    rows = max(1, -(-len(titles) // columns))
+    height = row_height * rows + TOP_MARGIN + 70
+    plot_height = height - TOP_MARGIN - 60
+    gap = min(95 / plot_height, 0.9 / max(rows - 1, 1)) if rows > 1 else 0.0
+    fig = make_subplots(
+        rows=rows, cols=columns, subplot_titles=list(titles), vertical_spacing=gap, horizontal_spacing=0.09
+    )
+    fig.update_layout(template=TEMPLATE, height=height, title={"text": title}, hovermode="x unified")
+    fig.update_annotations(font={"size": 13})
+    return fig, rows
+
+
+def label_bottom_x_axes(fig: go.Figure, count: int, columns: int, text: str) -> None:
+    """The x-axis title under the lowest chart of each column only (the others share it)."""
+    for col in range(1, columns + 1):
+        in_column = [i for i in range(count) if i % columns == col - 1]
+        if in_column:
+            fig.update_xaxes(title_text=text, row=in_column[-1] // columns + 1, col=col)
+
+
+def to_div(fig: go.Figure, div_id: str) -> str:
+    """The figure as an HTML fragment: a ``div`` and the script that draws it (no library, no MathJax)."""
+    place_title_and_legend(fig)
+    return pio.to_html(
+        fig,
+        config=CONFIG,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        default_height=f"{fig.layout.height}px" if fig.layout.height else "100%",
+        validate=True,
+    )
+
+
+def dates(values: Iterable) -> list[str]:
+    """UTC days as ISO strings (``2026-11-28``): smaller pages than timestamps, and no time zone shift."""
+    return [day(v) for v in values]
+
+
+def shade_bands_y(fig: go.Figure, bands: Sequence[Band], y_max: float, row=None, col=None) -> None:
+    """Shade the rating bands horizontally (rating on the y axis), each labelled inside on the left."""
+    for band in bands:
+        top = min(band.max_rating + 1, y_max)
+        if band.min_rating >= y_max:
+            continue
+        color = BAND_COLORS.get(band.name, NEUTRAL)
+        fig.add_hrect(
+            y0=band.min_rating, y1=top, fillcolor=color, opacity=0.10, line_width=0, layer="below",
+            annotation={"text": f"{band.name} ({band.min_rating}-{band.max_rating})", "font": {"color": color, "size": 12}},
+            annotation_position="top left", row=row, col=col,
+        )  # fmt: skip
+
+
+def shade_bands_x(fig: go.Figure, bands: Sequence[Band], x_max: float) -> None:
+    """Shade the rating bands vertically (rating on the x axis), labelled along the top."""
+    for band in bands:
+        if band.min_rating >= x_max:
+            continue
+        color = BAND_COLORS.get(band.name, NEUTRAL)
+        fig.add_vrect(
+            x0=band.min_rating, x1=min(band.max_rating + 1, x_max), fillcolor=color, opacity=0.10, line_width=0,
+            layer="below", annotation={"text": band.name, "font": {"color": color, "size": 12}},
+            annotation_position="top left",
+        )  # fmt: skip
+
+
+def rating_axis_max(values: Iterable[float], bands: Sequence[Band]) -> float:
+    """Upper end of a rating axis: room above the data and above the lowest healthy band, at most 1000.
+
+    A full 0-1000 axis would squeeze accounts rated 150-260 (where the bands change) into a sliver.
+    """
+    top = max([float(v) for v in values if v == v] or [0.0])
+    healthy_floor = max((b.min_rating for b in bands), default=200)
+    scale_max = max((b.max_rating for b in bands), default=1000)
+    return float(min(scale_max + 1, max(top * 1.15, healthy_floor * 1.5)))
+
+
+def percent_axes(fig: go.Figure, title: str = PERCENT_AXIS, **selector) -> None:
+    """Percent ticks (data are fractions) with the unit in the title."""
+    fig.update_yaxes(title_text=title, tickformat=".2~%", rangemode="tozero", **selector)
+
+
+def band_badge(name: object) -> str:
+    """CSS class of a band's badge (``band-healthy``, ``band-at-risk``, ``band-critical``, ``band-none``)."""
+    if not isinstance(name, str) or not name:
+        return "band-none"
+    return "band-" + name.lower().replace(" ", "-")
