@@ -9,6 +9,7 @@ Plotly's ``%`` tick format multiplies by 100, so the data stay fractions and the
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -30,6 +31,13 @@ TARGET_COLOR = "#c62828"
 PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
+
+#: Date axes spanning at most this many days get one tick per day (see day_ticks).
+SHORT_RANGE_DAYS = 14
+DAY_MS = 86_400_000
+#: Bars of daily data are one day wide (less a gap): Plotly would widen them to the smallest gap
+#: between dates, so two roll-off days two weeks apart would each look two weeks long.
+DAY_BAR_WIDTH = DAY_MS * 0.8
 
 #: Room above the plot for the title (top line) and a one-line legend (second line), in pixels.
 TOP_MARGIN = 100
@@ -112,9 +120,25 @@ def label_bottom_x_axes(fig: go.Figure, count: int, columns: int, text: str) -> 
             fig.update_xaxes(title_text=text, row=in_column[-1] // columns + 1, col=col)
 
 
+def day_ticks(fig: go.Figure) -> None:
+    """One tick per day on short date axes: Plotly would otherwise tick a few days at 00:00 and 12:00,
+    though every point is a whole UTC day. Longer ranges keep Plotly's own (weekly, monthly) ticks."""
+    days = sorted({x for t in fig.data for x in (getattr(t, "x", None) or ()) if _is_day(x)})
+    if not days:
+        return
+    span = (date.fromisoformat(days[-1]) - date.fromisoformat(days[0])).days
+    if span <= SHORT_RANGE_DAYS:
+        fig.update_xaxes(dtick=DAY_MS, tickformat="%b %-d", tick0=days[0])
+
+
+def _is_day(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
+
+
 def to_div(fig: go.Figure, div_id: str) -> str:
     """The figure as an HTML fragment: a ``div`` and the script that draws it (no library, no MathJax)."""
     place_title_and_legend(fig)
+    day_ticks(fig)
     return pio.to_html(
         fig,
         config=CONFIG,
@@ -147,15 +171,17 @@ def shade_bands_y(fig: go.Figure, bands: Sequence[Band], y_max: float, row=None,
 
 
 def shade_bands_x(fig: go.Figure, bands: Sequence[Band], x_max: float) -> None:
-    """Shade the rating bands vertically (rating on the x axis), labelled along the top."""
+    """Shade the rating bands vertically (rating on the x axis), each named above the plot."""
     for band in bands:
         if band.min_rating >= x_max:
             continue
         color = BAND_COLORS.get(band.name, NEUTRAL)
-        fig.add_vrect(
-            x0=band.min_rating, x1=min(band.max_rating + 1, x_max), fillcolor=color, opacity=0.10, line_width=0,
-            layer="below", annotation={"text": band.name, "font": {"color": color, "size": 12}},
-            annotation_position="top left",
+        right = min(band.max_rating + 1, x_max)
+        fig.add_vrect(x0=band.min_rating, x1=right, fillcolor=color, opacity=0.10, line_width=0, layer="below")
+        # The name above the plot, centred on its band: inside, the bars would cover it.
+        fig.add_annotation(
+            x=(band.min_rating + right) / 2, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+            text=band.name, font={"color": color, "size": 12},
         )  # fmt: skip
 
 
@@ -170,9 +196,30 @@ def rating_axis_max(values: Iterable[float], bands: Sequence[Band]) -> float:
     return float(min(scale_max + 1, max(top * 1.15, healthy_floor * 1.5)))
 
 
-def percent_axes(fig: go.Figure, title: str = PERCENT_AXIS, **selector) -> None:
-    """Percent ticks (data are fractions) with the unit in the title."""
-    fig.update_yaxes(title_text=title, tickformat=".2~%", rangemode="tozero", **selector)
+def rate_range(values: Iterable[float], target: float | None, condition: str | None) -> list[float]:
+    """A y range (fractions) that shows the values and the target with a margin, never above 100%.
+
+    Rates that must stay under a target start at 0; rates that must stay above one (valid tracking,
+    on-time delivery) are zoomed on the band between the lowest value and 100%, where they live.
+    """
+    points = [float(v) for v in values if v is not None and v == v]
+    if target is not None and target == target:
+        points.append(float(target))
+    if not points:
+        return [0.0, 1.0]
+    low, high = min(points), max(points)
+    pad = max((high - low) * 0.15, 0.002 if high < 0.1 else 0.01)
+    if condition == "GREATER_THAN":
+        return [max(0.0, low - pad), min(1.0, high + pad)]
+    return [0.0, min(1.0, high + pad)]
+
+
+def count_axis(fig: go.Figure, largest: float, title: str, axis: str = "y") -> None:
+    """An axis of counts: whole numbers only (a tick at 0.2 orders means nothing), from zero."""
+    options = {"title_text": title, "rangemode": "tozero", "tickformat": ",d"}
+    if largest <= 6:
+        options |= {"tick0": 0, "dtick": 1}
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**options)
 
 
 def band_badge(name: object) -> str:

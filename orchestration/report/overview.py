@@ -121,7 +121,9 @@ def _chart(data: ReportData, ranked: list[RankedPair]) -> str:
                        hovertemplate="%{y}: reported %{x} points<extra></extra>")
         )  # fmt: skip
     fig.update_xaxes(title_text=charts.RATING_AXIS, range=[0, x_max])
-    fig.update_yaxes(autorange="reversed", title_text="", categoryorder="array", categoryarray=labels)
+    fig.update_yaxes(
+        autorange="reversed", title_text="", categoryorder="array", categoryarray=labels, ticksuffix="  "
+    )
     fig.update_layout(bargap=0.35, barmode="overlay", margin={"l": 10, "r": 50})
     return charts.to_div(fig, "chart-overview")
 

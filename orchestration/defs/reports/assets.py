@@ -18,12 +18,14 @@ from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.report import build_report
 
 REPORT_KEY = dg.AssetKey(["reports", "account_health_html"])
+#: Amazon's rating bands, read by the report from their seed to shade the charts.
+RATING_BANDS_KEY = dg.AssetKey(["seeds", "rating_bands"])
 
 
 @dg.asset(
     key=REPORT_KEY,
     group_name="reports",
-    deps=MART_KEYS,
+    deps=[*MART_KEYS, RATING_BANDS_KEY],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,

@@ -56,11 +56,11 @@ def render(data: ReportData) -> Section:
                        marker={"color": DEFECT_TYPE_COLORS.get(defect_type, charts.NEUTRAL)},
                        hovertemplate="%{y}: %{x} " + words(defect_type).lower() + "<extra></extra>")
             )  # fmt: skip
-        fig.update_layout(barmode="stack", bargap=0.25, margin={"l": 10})
+        fig.update_layout(barmode="stack", bargap=0.25, margin={"l": 10}, showlegend=dimension == DIMENSIONS[0][0])
         fig.update_yaxes(
             title_text=axis, categoryorder="array", categoryarray=[labels[i] for i in order], autorange="reversed"
         )
-        fig.update_xaxes(title_text="Defects (count)", rangemode="tozero")
+        charts.count_axis(fig, float(one.groupby("item")["defects_count"].sum().max()), "Defects (count)", axis="x")
         divs.append(charts.to_div(fig, "chart-contributors-" + dimension.split()[0].lower()))
     dates = data.defect_dates
     span = ""

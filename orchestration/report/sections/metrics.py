@@ -69,10 +69,12 @@ def render(data: ReportData) -> Section:
                            hoverinfo="skip"),
                 row=row, col=col,
             )  # fmt: skip
-        condition = amazon["target_condition"].iloc[-1]
-        fig.update_yaxes(title_text=charts.PERCENT_AXIS, tickformat=".2~%", row=row, col=col,
-                         rangemode="tozero" if condition == "LESS_THAN" else "normal")  # fmt: skip
         last = amazon.iloc[-1]
+        shown = [*amazon["value"], *ours["value"]]
+        fig.update_yaxes(
+            title_text=charts.PERCENT_AXIS, tickformat=".2~%", row=row, col=col,
+            range=charts.rate_range(shown, last.target_value, last.target_condition),
+        )  # fmt: skip
         if is_missing(last.is_target_missed):
             status = "-"
         elif bool(last.is_target_missed):

@@ -60,14 +60,17 @@ def render(data: ReportData) -> Section:
                            hovertemplate="target met again on %{x}<extra></extra>"),
                 row=row, col=col,
             )  # fmt: skip
-        fig.update_yaxes(title_text=charts.PERCENT_AXIS, tickformat=".2~%", rangemode="tozero", row=row, col=col)
+        fig.update_yaxes(
+            title_text=charts.PERCENT_AXIS, tickformat=".2~%", row=row, col=col,
+            range=charts.rate_range(one["projected_value"], last.target_value, last.target_condition),
+        )  # fmt: skip
         if missed_now:
             outcome = (
                 f"<span class='ok'>{esc(day(met_on))}</span>" if not is_missing(met_on)
                 else f"<span class='miss'>not within {len(one)} days</span>"
             )  # fmt: skip
         else:
-            outcome = "target met now"
+            outcome = "already met"
         table_rows.append([
             esc(metric_label(metric_name, channel)), f"<span class='num'>{percent(last.reported_value_as_of)}</span>",
             esc(target_text(last.target_condition, last.target_value)),

@@ -48,6 +48,7 @@ def render(data: ReportData) -> Section:
             )
         )  # fmt: skip
     fig.update_yaxes(title_text=charts.RATING_AXIS, range=[0, y_max])
+    fig.update_layout(showlegend=True)  # also with the estimate alone: the legend says what the line is
     fig.update_xaxes(title_text=charts.SNAPSHOT_AXIS)
     first, last = (
         (day(rating["rating_date"].min()), day(rating["rating_date"].max())) if not rating.empty else ("-", "-")

@@ -34,16 +34,17 @@ def render(data: ReportData) -> Section:
         severity = _severity(violations, category)
         fig.add_trace(
             go.Bar(x=charts.dates(one["metric_date"]), y=[int(v) for v in one["defects_count"]],
-                   name=f"{words(category)} ({severity})",
+                   name=f"{words(category)} ({severity})", width=charts.DAY_BAR_WIDTH,
                    marker={"color": charts.PALETTE[i % len(charts.PALETTE)], "line": {"color": "white", "width": 0.5}},
                    customdata=[int(v) for v in one["points_deducted"]],
                    hovertemplate="%{y} open, %{customdata} points<extra>" + words(category) + "</extra>")
         )  # fmt: skip
     fig.update_layout(
-        barmode="stack", bargap=0.1, legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
+        barmode="stack", bargap=0.1, showlegend=True, legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
                                              "title": {"text": "Category (severity)"}, "traceorder": "normal"},
     )  # fmt: skip
-    fig.update_yaxes(title_text="Open violations (count)", rangemode="tozero")
+    daily = violations[violations["category"].isin(active)].groupby("metric_date")["defects_count"].sum()
+    charts.count_axis(fig, float(daily.max()), "Open violations (count)")
     fig.update_xaxes(title_text=charts.SNAPSHOT_AXIS)
     latest = violations[violations["metric_date"] == violations["metric_date"].max()]
     rows = [
