@@ -76,16 +76,19 @@ def headline(data: ReportData) -> str:
                     f"{metric_label(s.worst_metric_name, s.worst_metric_fulfillment_channel)}; target "
                     f"{target_text(s.worst_metric_target_condition, s.worst_metric_target_value)}"
                 ),
-            )  # fmt: skip
+            )
         )
     if not is_missing(s.next_rolloff_date):
         cards.append(
             _card("Next defect roll-off", esc(day(s.next_rolloff_date)), esc(words(str(s.next_rolloff_metric_name))))
         )
     cards.append(
-        _card("Account Health Assurance", "eligible" if bool(s.is_aha_eligible) else "not eligible",
-              "rating at least 250 for 6 months, at most 10 days below")
-    )  # fmt: skip
+        _card(
+            "Account Health Assurance",
+            "eligible" if bool(s.is_aha_eligible) else "not eligible",
+            "rating at least 250 for 6 months, at most 10 days below",
+        )
+    )
     if (column := data.optional.get("next_band_change_date")) and not is_missing(s[column]):
         cards.append(_card("Next projected band change", esc(day(s[column])), "if nothing new happens"))
     if (column := data.optional.get("cause")) and not is_missing(s[column]):

@@ -29,8 +29,17 @@ REPORTED_COLOR = "#111111"
 TARGET_COLOR = "#c62828"
 #: A qualitative palette with enough contrast on white for up to ten series.
 PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 
 #: Date axes spanning at most this many days get one tick per day (see day_ticks).
 SHORT_RANGE_DAYS = 14
@@ -112,6 +121,41 @@ def subplot_grid(titles: Sequence[str], columns: int, row_height: int, title: st
     return fig, rows
 
 
+class GridTraces:
+    """Traces and y-axis settings for a :func:`subplot_grid`, applied to the figure in one step.
+
+    Adding traces one by one with ``row=``/``col=`` and updating each axis on its own makes Plotly
+    re-validate the whole figure each time (most of the report's run time on the demo); here each
+    legend entry is also shown once, on the first chart that has it.
+    """
+
+    def __init__(self, columns: int):
+        self.columns = columns
+        self.traces: list[go.BasePlotlyType] = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.layout: dict[str, dict] = {}
+        self._in_legend: set[str] = set()
+
+    def add(self, index: int, trace: go.BasePlotlyType) -> None:
+        """Add ``trace`` to chart number ``index`` (row by row), grouped in the legend by its name."""
+        trace.legendgroup = trace.name
+        trace.showlegend = trace.name not in self._in_legend
+        self._in_legend.add(trace.name)
+        self.traces.append(trace)
+        self.rows.append(index // self.columns + 1)
+        self.cols.append(index % self.columns + 1)
+
+    def y_axis(self, index: int, title: str, **settings) -> None:
+        """Title and settings of chart ``index``'s y axis (make_subplots numbers axes row by row from 1)."""
+        name = "yaxis" if index == 0 else f"yaxis{index + 1}"
+        self.layout[name] = {"title": {"text": title}, **settings}
+
+    def apply(self, fig: go.Figure) -> None:
+        fig.add_traces(self.traces, rows=self.rows, cols=self.cols)
+        fig.update_layout(self.layout)
+
+
 def label_bottom_x_axes(fig: go.Figure, count: int, columns: int, text: str) -> None:
     """The x-axis title under the lowest chart of each column only (the others share it)."""
     for col in range(1, columns + 1):
@@ -164,10 +208,20 @@ def shade_bands_y(fig: go.Figure, bands: Sequence[Band], y_max: float, row=None,
             continue
         color = BAND_COLORS.get(band.name, NEUTRAL)
         fig.add_hrect(
-            y0=band.min_rating, y1=top, fillcolor=color, opacity=0.10, line_width=0, layer="below",
-            annotation={"text": f"{band.name} ({band.min_rating}-{band.max_rating})", "font": {"color": color, "size": 12}},
-            annotation_position="top left", row=row, col=col,
-        )  # fmt: skip
+            y0=band.min_rating,
+            y1=top,
+            fillcolor=color,
+            opacity=0.10,
+            line_width=0,
+            layer="below",
+            annotation={
+                "text": f"{band.name} ({band.min_rating}-{band.max_rating})",
+                "font": {"color": color, "size": 12},
+            },
+            annotation_position="top left",
+            row=row,
+            col=col,
+        )
 
 
 def shade_bands_x(fig: go.Figure, bands: Sequence[Band], x_max: float) -> None:
@@ -180,9 +234,15 @@ def shade_bands_x(fig: go.Figure, bands: Sequence[Band], x_max: float) -> None:
         fig.add_vrect(x0=band.min_rating, x1=right, fillcolor=color, opacity=0.10, line_width=0, layer="below")
         # The name above the plot, centred on its band: inside, the bars would cover it.
         fig.add_annotation(
-            x=(band.min_rating + right) / 2, xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
-            text=band.name, font={"color": color, "size": 12},
-        )  # fmt: skip
+            x=(band.min_rating + right) / 2,
+            xref="x",
+            y=1,
+            yref="paper",
+            yanchor="bottom",
+            showarrow=False,
+            text=band.name,
+            font={"color": color, "size": 12},
+        )
 
 
 def rating_axis_max(values: Iterable[float], bands: Sequence[Band]) -> float:

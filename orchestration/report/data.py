@@ -135,9 +135,18 @@ class ReportData:
     optional: dict[str, str] = field(default_factory=dict)
 
     _PER_PAIR = (
-        "summary", "rating", "components", "metrics", "violations", "rolloff", "projections", "contributors",
-        "defect_dates", "alerts", "rating_projections",
-    )  # fmt: skip
+        "summary",
+        "rating",
+        "components",
+        "metrics",
+        "violations",
+        "rolloff",
+        "projections",
+        "contributors",
+        "defect_dates",
+        "alerts",
+        "rating_projections",
+    )
 
     def pairs(self) -> list[tuple[str, str]]:
         """Every account x marketplace with a rating, in the summary's order."""
@@ -227,10 +236,12 @@ def load_report_data(con: duckdb.DuckDBPyConnection, source: str = "warehouse") 
         ),
         metrics=frame(
             f"""select * from {MARTS}.fct_health_metrics_daily where target_value is not null
-                order by account_id, marketplace_id, metric_name, fulfillment_channel, window_days, source, metric_date"""
+                order by account_id, marketplace_id, metric_name, fulfillment_channel, window_days, source,
+                    metric_date"""
         ),
         violations=frame(
-            f"select * from {MARTS}.fct_policy_violations_daily order by account_id, marketplace_id, category, metric_date"
+            f"""select * from {MARTS}.fct_policy_violations_daily
+                order by account_id, marketplace_id, category, metric_date"""
         ),
         rolloff=frame(
             f"""select account_id, marketplace_id, metric_name, fulfillment_channel, rolloff_date,
@@ -258,8 +269,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, source: str = "warehouse") 
         if table in columns and all(_first(n, columns[table]) for n in RATING_PROJECTION_COLUMNS.values()):
             projected = frame(f"select * from {MARTS}.{table} order by all")
             data.rating_projections = _renamed(
-                projected, {"account_id": ("account_id",), "marketplace_id": ("marketplace_id",),
-                            **RATING_PROJECTION_COLUMNS}, table)  # fmt: skip
+                projected,
+                {"account_id": ("account_id",), "marketplace_id": ("marketplace_id",), **RATING_PROJECTION_COLUMNS},
+                table,
+            )
             break
     return data
 

@@ -98,7 +98,8 @@ h2 { font-size: 20px; margin: 0 0 6px; }
 .subtitle { color: var(--muted); margin: 0 0 16px; }
 section { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 18px 20px; margin: 18px 0; }
 .lead { color: var(--muted); margin: 0 0 12px; max-width: 980px; }
-.toc ol { display: flex; flex-wrap: wrap; gap: 6px 18px; list-style: none; padding: 0; margin: 8px 0 0; font-size: 14px; }
+.toc ol { display: flex; flex-wrap: wrap; gap: 6px 18px; list-style: none; padding: 0; margin: 8px 0 0;
+  font-size: 14px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 12px; margin: 12px 0; }
 .card { background: white; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .card .label { color: var(--muted); font-size: 13px; }

@@ -109,21 +109,34 @@ def _chart(data: ReportData, ranked: list[RankedPair]) -> str:
         if not mine:
             continue
         fig.add_trace(
-            go.Bar(y=[labels[i] for i in mine], x=[estimated[i] for i in mine], orientation="h",
-                   name=f"Estimated: {band.name}", marker={"color": charts.BAND_COLORS.get(band.name, charts.NEUTRAL)},
-                   hovertemplate="%{y}: estimated %{x} points<extra></extra>")
-        )  # fmt: skip
+            go.Bar(
+                y=[labels[i] for i in mine],
+                x=[estimated[i] for i in mine],
+                orientation="h",
+                name=f"Estimated: {band.name}",
+                marker={"color": charts.BAND_COLORS.get(band.name, charts.NEUTRAL)},
+                hovertemplate="%{y}: estimated %{x} points<extra></extra>",
+            )
+        )
     if any(r is not None for r in reported):
         fig.add_trace(
-            go.Scatter(y=labels, x=reported, mode="markers", name="Reported by Amazon (ahrScore)", cliponaxis=False,
-                       marker={"symbol": "diamond", "size": 12, "color": charts.REPORTED_COLOR,
-                               "line": {"color": "white", "width": 1}},
-                       hovertemplate="%{y}: reported %{x} points<extra></extra>")
-        )  # fmt: skip
+            go.Scatter(
+                y=labels,
+                x=reported,
+                mode="markers",
+                name="Reported by Amazon (ahrScore)",
+                cliponaxis=False,
+                marker={
+                    "symbol": "diamond",
+                    "size": 12,
+                    "color": charts.REPORTED_COLOR,
+                    "line": {"color": "white", "width": 1},
+                },
+                hovertemplate="%{y}: reported %{x} points<extra></extra>",
+            )
+        )
     fig.update_xaxes(title_text=charts.RATING_AXIS, range=[0, x_max])
-    fig.update_yaxes(
-        autorange="reversed", title_text="", categoryorder="array", categoryarray=labels, ticksuffix="  "
-    )
+    fig.update_yaxes(autorange="reversed", title_text="", categoryorder="array", categoryarray=labels, ticksuffix="  ")
     fig.update_layout(bargap=0.35, barmode="overlay", margin={"l": 10, "r": 50})
     return charts.to_div(fig, "chart-overview")
 
@@ -133,8 +146,16 @@ def render(data: ReportData, generated_at: datetime) -> tuple[str, list[RankedPa
     ranked = rank(data)
     with_alerts = data.alerts is not None
     with_change = "next_band_change_date" in data.optional
-    headers = ["Rank", "Account / marketplace", "Account status", "Estimated rating", "Reported by Amazon",
-               "Targets missed", "Metric closest to its target", "Next defect roll-off"]  # fmt: skip
+    headers = [
+        "Rank",
+        "Account / marketplace",
+        "Account status",
+        "Estimated rating",
+        "Reported by Amazon",
+        "Targets missed",
+        "Metric closest to its target",
+        "Next defect roll-off",
+    ]
     if with_change:
         headers.append("Days to band change")
     if with_alerts:
@@ -145,10 +166,9 @@ def render(data: ReportData, generated_at: datetime) -> tuple[str, list[RankedPa
         link = page_name(p.account_id, p.marketplace_id)
         worst = "-"
         if not is_missing(r["worst_metric_name"]):
-            worst = esc(
-                f"{metric_label(r['worst_metric_name'], r['worst_metric_fulfillment_channel'])}: "
-                f"{percent(r['worst_metric_value'])} vs {target_text(r['worst_metric_target_condition'], r['worst_metric_target_value'])}"
-            )  # fmt: skip
+            target = target_text(r["worst_metric_target_condition"], r["worst_metric_target_value"])
+            label = metric_label(r["worst_metric_name"], r["worst_metric_fulfillment_channel"])
+            worst = esc(f"{label}: {percent(r['worst_metric_value'])} vs {target}")
         reported = (
             "-" if is_missing(r["reported_ahr"]) else f"{integer(r['reported_ahr'])} {band_badge(r['reported_band'])}"
         )
@@ -175,20 +195,22 @@ def render(data: ReportData, generated_at: datetime) -> tuple[str, list[RankedPa
     )
     as_of = day(data.as_of)
     ranking = Section(
-        "ranking", "Accounts x marketplaces by risk",
+        "ranking",
+        "Accounts x marketplaces by risk",
         "Most at risk first: Amazon's account status, then the worse of the estimated and the reported band, then "
         + ("days to the next projected band change, " if with_change else "")
         + ("open alerts, " if with_alerts else "")
         + "metrics missing their target on the latest snapshot, then the lowest estimated rating. Open a row for "
         "the account's charts.",
         table(headers, rows),
-    )  # fmt: skip
+    )
     chart = Section(
-        "ratings", "Ratings at a glance",
+        "ratings",
+        "Ratings at a glance",
         "Bars: the warehouse's estimate, coloured by its band; diamonds: Amazon's reported rating where its report "
         "carries one. Shaded: Amazon's bands.",
         _chart(data, ranked),
-    )  # fmt: skip
+    )
     body = (
         f"<p class='subtitle'>{len(ranked)} account x marketplace pair(s); latest snapshot {esc(as_of)}.</p>"
         f"<div class='cards'>{cards}</div>" + render_sections([ranking, chart])

@@ -72,7 +72,9 @@ def test_one_page_per_account_and_marketplace_plus_the_overview(report, marts_wa
     assert len(expected) == 3
     assert {p.name for p in result.account_pages} == {page_name(a, m) for a, m in expected}
     assert result.pages == len(expected) + 1
-    assert sorted(p.name for p in folder.glob("*.html")) == sorted([*(page_name(a, m) for a, m in expected), "index.html"])
+    assert sorted(p.name for p in folder.glob("*.html")) == sorted(
+        [*(page_name(a, m) for a, m in expected), "index.html"]
+    )
     assert (folder / PLOTLY_JS).read_text() == get_plotlyjs()
     assert (folder / STYLESHEET).stat().st_size > 0
     assert not list(folder.glob(".*.tmp"))
@@ -137,7 +139,9 @@ def test_rates_are_fractions_on_percent_axes_and_percent_in_text(report):
     odr = next(t for t in metrics["data"] if t["name"] == "Reported by Amazon")
     assert all(0 <= v <= 1 for v in odr["y"])
     # The fixture's MFN order defect rate: 3 defective orders of 360 -> 0.83% against a target under 1%.
-    row = re.search(r"<td>Order defect rate, MFN, 60 days</td><td><span class='num'>([^<]+)</span></td><td>([^<]+)</td>", html)
+    row = re.search(
+        r"<td>Order defect rate, MFN, 60 days</td><td><span class='num'>([^<]+)</span></td><td>([^<]+)</td>", html
+    )
     assert row and row.group(1) == "0.83%" and row.group(2) == "&lt; 1.00%"
 
 

@@ -29,13 +29,16 @@ def render(data: ReportData) -> Section | None:
         body = "<p class='empty'>No open alerts.</p>"
     else:
         rows = [
-            [esc(r.severity if not is_missing(r.severity) else "-"),
-             esc(words(str(r.kind)) if not is_missing(r.kind) else "-"),
-             esc(r.marketplace_id if not is_missing(r.marketplace_id) else "all marketplaces"),
-             esc(day(r.first_seen)), esc(day(r.last_seen)),
-             esc(r.detail if not is_missing(r.detail) else "")]
+            [
+                esc(r.severity if not is_missing(r.severity) else "-"),
+                esc(words(str(r.kind)) if not is_missing(r.kind) else "-"),
+                esc(r.marketplace_id if not is_missing(r.marketplace_id) else "all marketplaces"),
+                esc(day(r.first_seen)),
+                esc(day(r.last_seen)),
+                esc(r.detail if not is_missing(r.detail) else ""),
+            ]
             for r in current.itertuples()
-        ]  # fmt: skip
+        ]
         body = table(["Severity", "Alert", "Marketplace", "First seen", "Last seen", "Detail"], rows)
     lead = "Alert episodes the warehouse raised that are not resolved yet, most severe first."
     return Section("alerts", f"Open alerts ({len(current)})", lead, body)

@@ -35,28 +35,38 @@ def render(data: ReportData) -> Section | None:
     )
     fig.add_trace(
         go.Waterfall(
-            orientation="h", y=[*names, "Estimated rating"], x=[*points, estimate],
+            orientation="h",
+            y=[*names, "Estimated rating"],
+            x=[*points, estimate],
             measure=["absolute" if t == "start" else "relative" for t in shown["component_type"]] + ["total"],
             text=[f"{p:+d}" if t != "start" else str(p) for p, t in zip(points, shown["component_type"], strict=True)]
             + [str(estimate)],
-            textposition="outside", cliponaxis=False, connector={"line": {"color": "#b0bec5"}},
+            textposition="outside",
+            cliponaxis=False,
+            connector={"line": {"color": "#b0bec5"}},
             increasing={"marker": {"color": charts.BAND_COLORS["Healthy"]}},
             decreasing={"marker": {"color": charts.BAND_COLORS["Critical"]}},
             totals={"marker": {"color": charts.ESTIMATE_COLOR}},
-            hovertemplate="%{y}: %{x} points<extra></extra>", name="Points", showlegend=False,
+            hovertemplate="%{y}: %{x} points<extra></extra>",
+            name="Points",
+            showlegend=False,
         )
-    )  # fmt: skip
+    )
     fig.update_xaxes(title_text="Rating points", rangemode="tozero")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(margin={"l": 10, "r": 50})
     deductions = parts[parts["component_type"] == "deduction"]
     deductions = deductions[deductions["basis_count"].fillna(0) > 0]
     rows = [
-        [esc(words(r.component_name)), esc(r.severity), f"<span class='num'>{integer(r.basis_count)}</span>",
-         f"<span class='num'>{integer(r.points)}</span>",
-         f"<span class='num'>{integer(getattr(r, 'estimated_ahr_if_resolved', None))}</span>"]
+        [
+            esc(words(r.component_name)),
+            esc(r.severity),
+            f"<span class='num'>{integer(r.basis_count)}</span>",
+            f"<span class='num'>{integer(r.points)}</span>",
+            f"<span class='num'>{integer(getattr(r, 'estimated_ahr_if_resolved', None))}</span>",
+        ]
         for r in deductions.itertuples()
-    ]  # fmt: skip
+    ]
     body = charts.to_div(fig, "chart-components")
     if rows:
         body += table(["Policy category", "Severity", "Open defects", "Points", "Estimate if resolved"], rows)

@@ -50,12 +50,17 @@ def render(data: ReportData) -> Section:
             if part.empty:
                 continue
             fig.add_trace(
-                go.Bar(y=[labels[i] for i in part["item"]], x=[int(v) for v in part["defects_count"]], orientation="h",
-                       name=words(defect_type), legendgroup=defect_type,
-                       showlegend=dimension == DIMENSIONS[0][0],
-                       marker={"color": DEFECT_TYPE_COLORS.get(defect_type, charts.NEUTRAL)},
-                       hovertemplate="%{y}: %{x} " + words(defect_type).lower() + "<extra></extra>")
-            )  # fmt: skip
+                go.Bar(
+                    y=[labels[i] for i in part["item"]],
+                    x=[int(v) for v in part["defects_count"]],
+                    orientation="h",
+                    name=words(defect_type),
+                    legendgroup=defect_type,
+                    showlegend=dimension == DIMENSIONS[0][0],
+                    marker={"color": DEFECT_TYPE_COLORS.get(defect_type, charts.NEUTRAL)},
+                    hovertemplate="%{y}: %{x} " + words(defect_type).lower() + "<extra></extra>",
+                )
+            )
         fig.update_layout(barmode="stack", bargap=0.25, margin={"l": 10}, showlegend=dimension == DIMENSIONS[0][0])
         fig.update_yaxes(
             title_text=axis, categoryorder="array", categoryarray=[labels[i] for i in order], autorange="reversed"
@@ -67,8 +72,8 @@ def render(data: ReportData) -> Section:
     if not dates.empty:
         d = dates.iloc[0]
         span = (
-            f"{integer(d.defects_count)} defects dated {esc(day(d.first_defect_date))} to {esc(day(d.last_defect_date))} "
-            "(all loaded data)"
+            f"{integer(d.defects_count)} defects dated {esc(day(d.first_defect_date))} to "
+            f"{esc(day(d.last_defect_date))} (all loaded data)"
         )
         if d.defects_without_sku_count:
             span += (

@@ -29,62 +29,85 @@ def render(data: ReportData) -> Section:
         last = _select(reported, key).iloc[-1]
         titles.append(f"{metric_label(*key)}: target {target_text(last.target_condition, last.target_value)}")
     fig, _ = charts.subplot_grid(titles, COLUMNS, ROW_HEIGHT, "Performance metrics per snapshot day")
+    grid = charts.GridTraces(COLUMNS)
     latest_rows = []
     for i, (metric_name, channel, window) in enumerate(series):
-        row, col = i // COLUMNS + 1, i % COLUMNS + 1
         selected = _select(metrics, (metric_name, channel, window))
         amazon = selected[selected["source"] == "reported"]
         ours = selected[selected["source"] == "recomputed"]
-        first = i == 0
         x = charts.dates(amazon["metric_date"])
-        fig.add_trace(
-            go.Scatter(x=x, y=list(amazon["value"]), name="Reported by Amazon", legendgroup="reported",
-                       showlegend=first, mode="lines+markers", marker={"size": 4},
-                       line={"color": charts.ESTIMATE_COLOR, "width": 2},
-                       hovertemplate="Amazon: %{y:.2%}<extra></extra>"),
-            row=row, col=col,
-        )  # fmt: skip
+        grid.add(
+            i,
+            go.Scatter(
+                x=x,
+                y=list(amazon["value"]),
+                name="Reported by Amazon",
+                mode="lines+markers",
+                marker={"size": 4},
+                line={"color": charts.ESTIMATE_COLOR, "width": 2},
+                hovertemplate="Amazon: %{y:.2%}<extra></extra>",
+            ),
+        )
         if not ours.empty:
-            fig.add_trace(
-                go.Scatter(x=charts.dates(ours["metric_date"]), y=list(ours["value"]),
-                           name="Recomputed from loaded orders", legendgroup="recomputed",
-                           showlegend="recomputed" not in {t.legendgroup for t in fig.data if t.showlegend},
-                           mode="lines", line={"color": "#8e8e8e", "width": 1.5, "dash": "dot"},
-                           hovertemplate="recomputed: %{y:.2%}<extra></extra>"),
-                row=row, col=col,
-            )  # fmt: skip
-        fig.add_trace(
-            go.Scatter(x=x, y=list(amazon["target_value"]), name="Target", legendgroup="target", showlegend=first,
-                       mode="lines", line={"color": charts.TARGET_COLOR, "width": 1.5, "dash": "dash"},
-                       hovertemplate="target: %{y:.2%}<extra></extra>"),
-            row=row, col=col,
-        )  # fmt: skip
+            grid.add(
+                i,
+                go.Scatter(
+                    x=charts.dates(ours["metric_date"]),
+                    y=list(ours["value"]),
+                    name="Recomputed from loaded orders",
+                    mode="lines",
+                    line={"color": "#8e8e8e", "width": 1.5, "dash": "dot"},
+                    hovertemplate="recomputed: %{y:.2%}<extra></extra>",
+                ),
+            )
+        grid.add(
+            i,
+            go.Scatter(
+                x=x,
+                y=list(amazon["target_value"]),
+                name="Target",
+                mode="lines",
+                line={"color": charts.TARGET_COLOR, "width": 1.5, "dash": "dash"},
+                hovertemplate="target: %{y:.2%}<extra></extra>",
+            ),
+        )
         missed = amazon[amazon["is_target_missed"].fillna(False).astype(bool)]
         if not missed.empty:
-            fig.add_trace(
-                go.Scatter(x=charts.dates(missed["metric_date"]), y=list(missed["value"]), name="Target missed",
-                           legendgroup="missed",
-                           showlegend="missed" not in {t.legendgroup for t in fig.data if t.showlegend},
-                           mode="markers", marker={"color": charts.TARGET_COLOR, "size": 8, "symbol": "x"},
-                           hoverinfo="skip"),
-                row=row, col=col,
-            )  # fmt: skip
+            grid.add(
+                i,
+                go.Scatter(
+                    x=charts.dates(missed["metric_date"]),
+                    y=list(missed["value"]),
+                    name="Target missed",
+                    mode="markers",
+                    marker={"color": charts.TARGET_COLOR, "size": 8, "symbol": "x"},
+                    hoverinfo="skip",
+                ),
+            )
         last = amazon.iloc[-1]
         shown = [*amazon["value"], *ours["value"]]
-        fig.update_yaxes(
-            title_text=charts.PERCENT_AXIS, tickformat=".2~%", row=row, col=col,
+        grid.y_axis(
+            i,
+            charts.PERCENT_AXIS,
+            tickformat=".2~%",
             range=charts.rate_range(shown, last.target_value, last.target_condition),
-        )  # fmt: skip
+        )
         if is_missing(last.is_target_missed):
             status = "-"
         elif bool(last.is_target_missed):
             status = "<span class='miss'>missed</span>"
         else:
             status = "<span class='ok'>met</span>"
-        latest_rows.append([
-            esc(metric_label(metric_name, channel, window)), f"<span class='num'>{percent(last.value)}</span>",
-            esc(target_text(last.target_condition, last.target_value)), status, esc("-" if is_missing(last.amazon_status) else last.amazon_status),
-        ])  # fmt: skip
+        latest_rows.append(
+            [
+                esc(metric_label(metric_name, channel, window)),
+                f"<span class='num'>{percent(last.value)}</span>",
+                esc(target_text(last.target_condition, last.target_value)),
+                status,
+                esc("-" if is_missing(last.amazon_status) else last.amazon_status),
+            ]
+        )
+    grid.apply(fig)
     charts.label_bottom_x_axes(fig, len(series), COLUMNS, charts.SNAPSHOT_AXIS)
     body = charts.to_div(fig, "chart-metrics") + table(
         ["Metric (latest snapshot)", "Value", "Target", "Our check", "Amazon's status"], latest_rows

@@ -21,32 +21,41 @@ def render(data: ReportData) -> Section:
     charts.shade_bands_y(fig, data.bands, y_max)
     fig.add_trace(
         go.Scatter(
-            x=charts.dates(rating["rating_date"]), y=list(rating["estimated_ahr"]), name="Estimated (this warehouse)",
-            mode="lines+markers", line={"color": charts.ESTIMATE_COLOR, "width": 2.5}, marker={"size": 5},
+            x=charts.dates(rating["rating_date"]),
+            y=list(rating["estimated_ahr"]),
+            name="Estimated (this warehouse)",
+            mode="lines+markers",
+            line={"color": charts.ESTIMATE_COLOR, "width": 2.5},
+            marker={"size": 5},
             customdata=list(rating["band"]),
             hovertemplate="%{x}<br>estimated %{y} points (%{customdata})<extra></extra>",
         )
-    )  # fmt: skip
+    )
     reported = rating[rating["reported_ahr"].notna()]
     if not reported.empty:
         fig.add_trace(
             go.Scatter(
-                x=charts.dates(reported["rating_date"]), y=[int(v) for v in reported["reported_ahr"]],
-                name="Reported by Amazon (ahrScore)", mode="lines+markers",
-                line={"color": charts.REPORTED_COLOR, "width": 1.5, "dash": "dot"}, marker={"size": 6, "symbol": "diamond"},
+                x=charts.dates(reported["rating_date"]),
+                y=[int(v) for v in reported["reported_ahr"]],
+                name="Reported by Amazon (ahrScore)",
+                mode="lines+markers",
+                line={"color": charts.REPORTED_COLOR, "width": 1.5, "dash": "dot"},
+                marker={"size": 6, "symbol": "diamond"},
                 customdata=list(reported["reported_band"]),
                 hovertemplate="%{x}<br>reported %{y} points (%{customdata})<extra></extra>",
             )
-        )  # fmt: skip
+        )
     if projected is not None and not projected.empty:
         fig.add_trace(
             go.Scatter(
-                x=charts.dates(projected["projection_date"]), y=list(projected["projected_ahr"]),
-                name="Projected (if nothing new happens)", mode="lines",
+                x=charts.dates(projected["projection_date"]),
+                y=list(projected["projected_ahr"]),
+                name="Projected (if nothing new happens)",
+                mode="lines",
                 line={"color": charts.ESTIMATE_COLOR, "width": 2, "dash": "dash"},
                 hovertemplate="%{x}<br>projected %{y} points<extra></extra>",
             )
-        )  # fmt: skip
+        )
     fig.update_yaxes(title_text=charts.RATING_AXIS, range=[0, y_max])
     fig.update_layout(showlegend=True)  # also with the estimate alone: the legend says what the line is
     fig.update_xaxes(title_text=charts.SNAPSHOT_AXIS)

@@ -25,10 +25,16 @@ def render(data: ReportData) -> Section:
     for metric_name, channel in series.itertuples(index=False):
         one = calendar[(calendar["metric_name"] == metric_name) & (calendar["fulfillment_channel"] == channel)]
         fig.add_trace(
-            go.Bar(x=charts.dates(one["rolloff_date"]), y=[int(v) for v in one["orders_count"]],
-                   name=metric_label(metric_name, channel), width=charts.DAY_BAR_WIDTH,
-                   hovertemplate="%{x}: %{y} order(s) leave the window<extra>" + metric_label(metric_name, channel) + "</extra>")
-        )  # fmt: skip
+            go.Bar(
+                x=charts.dates(one["rolloff_date"]),
+                y=[int(v) for v in one["orders_count"]],
+                name=metric_label(metric_name, channel),
+                width=charts.DAY_BAR_WIDTH,
+                hovertemplate="%{x}: %{y} order(s) leave the window<extra>"
+                + metric_label(metric_name, channel)
+                + "</extra>",
+            )
+        )
     fig.update_layout(barmode="stack", bargap=0.15, showlegend=True)
     daily = calendar.groupby("rolloff_date")["orders_count"].sum()
     charts.count_axis(fig, float(daily.max()), "Defective orders (count)")

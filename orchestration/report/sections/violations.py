@@ -33,25 +33,43 @@ def render(data: ReportData) -> Section:
         one = violations[violations["category"] == category]
         severity = _severity(violations, category)
         fig.add_trace(
-            go.Bar(x=charts.dates(one["metric_date"]), y=[int(v) for v in one["defects_count"]],
-                   name=f"{words(category)} ({severity})", width=charts.DAY_BAR_WIDTH,
-                   marker={"color": charts.PALETTE[i % len(charts.PALETTE)], "line": {"color": "white", "width": 0.5}},
-                   customdata=[int(v) for v in one["points_deducted"]],
-                   hovertemplate="%{y} open, %{customdata} points<extra>" + words(category) + "</extra>")
-        )  # fmt: skip
+            go.Bar(
+                x=charts.dates(one["metric_date"]),
+                y=[int(v) for v in one["defects_count"]],
+                name=f"{words(category)} ({severity})",
+                width=charts.DAY_BAR_WIDTH,
+                marker={"color": charts.PALETTE[i % len(charts.PALETTE)], "line": {"color": "white", "width": 0.5}},
+                customdata=[int(v) for v in one["points_deducted"]],
+                hovertemplate="%{y} open, %{customdata} points<extra>" + words(category) + "</extra>",
+            )
+        )
     fig.update_layout(
-        barmode="stack", bargap=0.1, showlegend=True, legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
-                                             "title": {"text": "Category (severity)"}, "traceorder": "normal"},
-    )  # fmt: skip
+        barmode="stack",
+        bargap=0.1,
+        showlegend=True,
+        legend={
+            "orientation": "v",
+            "x": 1.02,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "top",
+            "title": {"text": "Category (severity)"},
+            "traceorder": "normal",
+        },
+    )
     daily = violations[violations["category"].isin(active)].groupby("metric_date")["defects_count"].sum()
     charts.count_axis(fig, float(daily.max()), "Open violations (count)")
     fig.update_xaxes(title_text=charts.SNAPSHOT_AXIS)
     latest = violations[violations["metric_date"] == violations["metric_date"].max()]
     rows = [
-        [esc(words(r.category)), esc(r.severity), f"<span class='num'>{integer(r.defects_count)}</span>",
-         f"<span class='num'>{integer(r.points_deducted)}</span>"]
+        [
+            esc(words(r.category)),
+            esc(r.severity),
+            f"<span class='num'>{integer(r.defects_count)}</span>",
+            f"<span class='num'>{integer(r.points_deducted)}</span>",
+        ]
         for r in latest[latest["category"].isin(active)].sort_values("points_deducted", ascending=False).itertuples()
-    ]  # fmt: skip
+    ]
     lead = (
         f"Open violations Amazon reports per category (its 180-day window) on each snapshot day from {esc(first)} "
         f"to {esc(last)}; only categories with a violation in the period are shown. Severity and points come from the "
