@@ -70,7 +70,7 @@ def headline(data: ReportData) -> str:
         value = f"<span class='{'miss' if missed else 'ok'}'>{percent(s.worst_metric_value)}</span>"
         cards.append(
             _card(
-                "Metric closest to its target",
+                "Worst metric against its target",
                 value,
                 esc(
                     f"{metric_label(s.worst_metric_name, s.worst_metric_fulfillment_channel)}; target "

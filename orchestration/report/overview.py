@@ -153,7 +153,7 @@ def render(data: ReportData, generated_at: datetime) -> tuple[str, list[RankedPa
         "Estimated rating",
         "Reported by Amazon",
         "Targets missed",
-        "Metric closest to its target",
+        "Worst metric against its target",
         "Next defect roll-off",
     ]
     if with_change:

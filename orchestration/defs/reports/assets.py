@@ -41,11 +41,11 @@ def account_health_html(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     result = build_report(settings.duckdb_path, settings.report_dir)
     context.log.info(
         f"account-health report for {len(result.account_pages)} account x marketplace(s), data as of {result.as_of}, "
-        f"after the run of {days[0]}..{days[-1]}: {result.index}"
+        f"after the run of {days[0]}..{days[-1]}: {result.index.resolve()}"
     )
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(result.index)),
+            "path": dg.MetadataValue.path(str(result.index.resolve())),
             "page_count": result.pages,
             "account_marketplace_count": len(result.account_pages),
             "as_of_date": result.as_of or "",

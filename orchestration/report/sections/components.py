@@ -30,6 +30,8 @@ def render(data: ReportData) -> Section | None:
     ]
     estimate = int(parts["points"].sum())
     points = [int(p) for p in shown["points"]]
+    running = [sum(points[: i + 1]) for i in range(len(points))]
+    extent = max([abs(v) for v in [*running, *points, estimate]] + [1])
     fig = charts.figure(
         f"Today's estimate, {estimate} points, and what makes it up", height=150 + 36 * (len(names) + 1)
     )
@@ -41,7 +43,9 @@ def render(data: ReportData) -> Section | None:
             measure=["absolute" if t == "start" else "relative" for t in shown["component_type"]] + ["total"],
             text=[f"{p:+d}" if t != "start" else str(p) for p, t in zip(points, shown["component_type"], strict=True)]
             + [str(estimate)],
-            textposition="outside",
+            # Long bars carry their number inside: outside, a bar ending at 0 would put it over the labels.
+            textposition=["inside" if abs(v) > 0.15 * extent else "outside" for v in [*points, estimate]],
+            insidetextfont={"color": "white"},
             cliponaxis=False,
             connector={"line": {"color": "#b0bec5"}},
             increasing={"marker": {"color": charts.BAND_COLORS["Healthy"]}},
