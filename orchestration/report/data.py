@@ -72,6 +72,7 @@ OPTIONAL_SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
     "model_source": ("model_source",),
     "cause": ("band_cause", "rating_cause", "cause"),
     "next_band_change_date": ("next_band_change_date", "projected_band_change_date", "first_band_change_date"),
+    "next_band": ("next_projected_band", "projected_band", "next_band"),
 }
 #: A projected rating per account x marketplace x day (issue 11), when a model provides one.
 OPTIONAL_RATING_PROJECTION_TABLES = ("fct_rating_projections", "fct_account_health_rating_projections")
@@ -177,9 +178,6 @@ class ReportData:
         if row.empty:
             return marketplace_id
         return f"{row.iloc[0]['marketplace_name']} ({row.iloc[0]['country_code']})"
-
-    def band(self, name: object) -> Band | None:
-        return next((b for b in self.bands if b.name == name), None)
 
 
 def read_report_data(duckdb_path: Path) -> ReportData:

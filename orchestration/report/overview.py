@@ -31,6 +31,8 @@ class RankedPair:
     """None when the warehouse has no alerts mart."""
     days_to_band_change: int | None
     """None when no projection of the rating exists (or it projects no change)."""
+    is_change_for_the_worse: bool = True
+    """False when the projection says the band improves (then the change does not raise the risk)."""
 
     @property
     def account_id(self) -> str:
@@ -45,13 +47,15 @@ def rank(data: ReportData) -> list[RankedPair]:
     """Account x marketplaces from the most to the least at risk.
 
     Order: Amazon's account status (deactivated or suspended first), then the worse of our band and
-    Amazon's reported band (seeds.rating_bands' order), then the fewest days to a projected band change,
-    the most open alerts, the most metrics missing their target, the lowest estimated rating.
+    Amazon's reported band (seeds.rating_bands' order), then the fewest days to a projected band change
+    for the worse (a change counts as one unless the projection names a better band), the most open
+    alerts, the most metrics missing their target, the lowest estimated rating.
     """
     band_order = {b.name: b.band_order for b in data.bands}
     missed = _targets_missed(data.metrics)
     alerts = open_alerts(data.alerts)
     change_column = data.optional.get("next_band_change_date")
+    next_band_column = data.optional.get("next_band")
     ranked = []
     for _, row in data.summary.iterrows():
         pair = (row["account_id"], row["marketplace_id"])
@@ -65,7 +69,10 @@ def rank(data: ReportData) -> list[RankedPair]:
         days = None
         if change_column and not is_missing(row[change_column]):
             days = (pd.Timestamp(row[change_column]) - pd.Timestamp(row["rating_date"])).days
-        ranked.append(RankedPair(row, missed.get(pair, 0), alerts_count, days))
+        worse = True
+        if next_band_column and not is_missing(row[next_band_column]):
+            worse = band_order.get(row[next_band_column], 0) < band_order.get(row["band"], 0)
+        ranked.append(RankedPair(row, missed.get(pair, 0), alerts_count, days, worse))
 
     def key(p: RankedPair) -> tuple:
         status = p.row["account_status"]
@@ -74,7 +81,7 @@ def rank(data: ReportData) -> list[RankedPair]:
         return (
             status_risk,
             min(bands, default=99),
-            p.days_to_band_change if p.days_to_band_change is not None else 10**6,
+            p.days_to_band_change if p.days_to_band_change is not None and p.is_change_for_the_worse else 10**6,
             -(p.open_alerts or 0),
             -p.targets_missed,
             int(p.row["estimated_ahr"]),
@@ -95,6 +102,16 @@ def _targets_missed(metrics: pd.DataFrame) -> dict[tuple[str, str], int]:
     )
     missed = reported[latest & reported["is_target_missed"].fillna(False).astype(bool)]
     return {k: int(v) for k, v in missed.groupby(["account_id", "marketplace_id"]).size().items()}
+
+
+def _band_change_cell(p: RankedPair, next_band_column: str | None) -> str:
+    """Days to the projected band change, and the band it changes to when the projection names it."""
+    if p.days_to_band_change is None:
+        return "-"
+    cell = f"<span class='num'>{p.days_to_band_change}</span>"
+    if next_band_column and not is_missing(p.row[next_band_column]):
+        cell += f"<span class='nowrap'>to {band_badge(p.row[next_band_column])}</span>"
+    return cell
 
 
 def _chart(data: ReportData, ranked: list[RankedPair]) -> str:
@@ -184,7 +201,7 @@ def render(data: ReportData, generated_at: datetime) -> tuple[str, list[RankedPa
             f"<span class='nowrap'>{esc(day(r['next_rolloff_date']))}</span>",
         ]
         if with_change:
-            cells.append("-" if p.days_to_band_change is None else f"<span class='num'>{p.days_to_band_change}</span>")
+            cells.append(_band_change_cell(p, data.optional.get("next_band")))
         if with_alerts:
             cells.append(f"<span class='num'>{p.open_alerts}</span>")
         rows.append(cells)

@@ -242,3 +242,31 @@ def test_ahw_report_prints_the_path_of_index_html(marts_warehouse, monkeypatch, 
     assert printed == (tmp_path / "data" / "report" / "index.html").resolve() and printed.exists()
     missing = CliRunner().invoke(main, ["report"], env={"AHW_DUCKDB_PATH": str(tmp_path / "none.duckdb")})
     assert missing.exit_code == 1 and "no warehouse at" in missing.output
+
+
+def test_a_rating_projection_adds_the_projected_line_and_days_to_the_band_change(marts_warehouse, tmp_path):
+    copy = tmp_path / "with_projection.duckdb"
+    shutil.copy(marts_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        # What a projected-rating model (issue 11) adds: a date per account x marketplace and a daily series.
+        con.execute("alter table marts.fct_account_health_summary add column next_band_change_date date")
+        con.execute(
+            "update marts.fct_account_health_summary set next_band_change_date = date '2026-11-19' "
+            "where account_id = 'acme' and marketplace_id = 'ATVPDKIKX0DER'"
+        )
+        con.execute(
+            """create table marts.fct_rating_projections as
+               select 'acme' as account_id, 'ATVPDKIKX0DER' as marketplace_id,
+                   date '2026-11-05' + cast(i as integer) as projection_date, 200 - 4 * cast(i as integer) as projected_ahr
+               from range(1, 31) as t(i)"""
+        )
+    build_report(copy, tmp_path / "report")
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "<th scope='col'>Days to band change</th>" in index
+    row = index[index.index(page_name("acme", US)) :]
+    assert "<span class='num'>14</span>" in row[: row.index("</tr>")]  # 2026-11-05 -> 2026-11-19
+    rating = figures((tmp_path / "report" / page_name("acme", US)).read_text())["chart-rating"]
+    projected = next(t for t in rating["data"] if t["name"].startswith("Projected"))
+    assert projected["x"][0] == "2026-11-06" and projected["y"][:2] == [196, 192]
+    other = figures((tmp_path / "report" / page_name("bolt", US)).read_text())["chart-rating"]
+    assert not [t for t in other["data"] if t["name"].startswith("Projected")]
