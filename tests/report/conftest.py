@@ -1,6 +1,6 @@
 """A small warehouse for the report tests: the dbt tests' hand-checkable raw data set
 (tests/dbt/raw_fixtures.py: acme US and DE, bolt US, snapshots 2026-11-01..05) built into marts by
-``dbt seed`` + ``dbt run`` once per module.
+``dbt seed`` + ``dbt run`` once per test session (tests that change it work on a copy).
 
 dbt runs in a child process: in-process, dbt-duckdb keeps its connection to the file open, and DuckDB
 then refuses the report's read-only connection in the same process ("different configuration").
@@ -28,7 +28,7 @@ invoke("run")
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def marts_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     work = tmp_path_factory.mktemp("report_warehouse")
     path = work / "warehouse.duckdb"
