@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.catalogue import MARKETPLACES
+from orchestration.raw_schema import raw_columns
 from orchestration.spapi.report_types import REPORT_TYPES
-from orchestration.warehouse.schema import raw_columns
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations" / "suites"
 
