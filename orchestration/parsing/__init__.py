@@ -18,6 +18,7 @@ Column types come from ``orchestration.raw_schema``; nothing here imports the wa
 
 from __future__ import annotations
 
+from orchestration.catalogue import MARKETPLACES
 from orchestration.parsing.documents import (
     DocumentContext,
     DocumentError,
@@ -67,10 +68,18 @@ def parse_document(
     if report_type.name in FLAT_SPECS:
         return parse_flat_file(report_type, opener, context, options)
     if report_type.name == SELLER_PERFORMANCE.name:
-        return parse_v2_json(report_type, opener, context, options)
-    if report_type.name == SELLER_PERFORMANCE_V1.name:
-        return parse_v1_xml(report_type, opener, context, options)
-    raise DocumentError.for_context(context, f"no parser for report type {report_type.name}")
+        parsed = parse_v2_json(report_type, opener, context, options)
+    elif report_type.name == SELLER_PERFORMANCE_V1.name:
+        parsed = parse_v1_xml(report_type, opener, context, options)
+    else:
+        raise DocumentError.for_context(context, f"no parser for report type {report_type.name}")
+    if context.marketplace_id not in MARKETPLACES:
+        # JSON and XML need no locale: they load, and the load log says the id is not in the catalogue.
+        parsed.facts.flag("unknown_marketplace")
+        parsed.warnings.append(
+            f"marketplace {context.marketplace_id} is not in the catalogue (orchestration/catalogue/marketplaces.csv)"
+        )
+    return parsed
 
 
 def parse_bytes(
