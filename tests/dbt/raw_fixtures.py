@@ -84,9 +84,11 @@ DDL = [
 
 #: Columns the V1 rows below fill: the old flat shape as a loader before the V1 redesign wrote it
 #: (no metric_group, channel or counts: staging reads the counts from measures).
-V1_COLUMNS = ("snapshot_at, metric_name, window_start_date, window_end_date, rate, target_value, target_condition, "
-              "status, measures, element_xml, report_id, account_id, marketplace_id, partition_date, landing_file, "
-              "loaded_at, source_row_number")
+V1_COLUMNS = (
+    "snapshot_at, metric_name, window_start_date, window_end_date, rate, target_value, target_condition, "
+    "status, measures, element_xml, report_id, account_id, marketplace_id, partition_date, landing_file, "
+    "loaded_at, source_row_number"
+)
 
 
 def _range(start: dt.date, end: dt.date, *, long_form: bool) -> dict:

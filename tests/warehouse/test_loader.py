@@ -8,7 +8,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
-import pyarrow as pa
 import pytest
 
 from orchestration.parsing import DocumentError, ParseOptions, parse_bytes
