@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     max_snapshot_bytes: int = Field(default=64 * 1024**2, gt=0, validation_alias=AliasChoices("AHW_MAX_SNAPSHOT_BYTES"))
     """AHW_MAX_SNAPSHOT_BYTES: largest JSON/XML seller performance document, in bytes (default 64 MiB;
     real ones are a few kB). These are read whole, so this bounds their memory."""
+    load_memory_limit: str = Field(default="256MB", validation_alias=AliasChoices("AHW_LOAD_MEMORY_LIMIT"))
+    """AHW_LOAD_MEMORY_LIMIT: DuckDB buffer pool cap while a document is staged and published (default
+    256MB): with it a 2 GB document loads in well under 500 MB of process memory; larger tables spill
+    to disk. Restored to the connection's own limit after each load."""
     max_rejected_row_share: float = Field(
         default=0.05, ge=0, le=1, validation_alias=AliasChoices("AHW_MAX_REJECTED_ROW_SHARE")
     )
@@ -119,7 +123,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8787")
         return value or None
 
-    @field_validator("duckdb_memory_limit")
+    @field_validator("duckdb_memory_limit", "load_memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
         import re

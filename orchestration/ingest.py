@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import duckdb
 import httpx
 
+from orchestration.config import Settings, load_settings
 from orchestration.parsing import DocumentContext, DocumentError, ParseOptions, parse_bytes
 from orchestration.parsing.encodings import charset_of_content_type
 from orchestration.spapi.accounts import SellerAccount
@@ -149,6 +150,7 @@ def ingest(
     lifecycle = lifecycle or ReportLifecycle(endpoint)
     progress = on_progress or log.info
     ensure_raw_schema(connection)
+    settings = load_settings()
     result = IngestResult(report_type)
     failures: list[str] = []
     pairs = [(a, m) for a in accounts for m in a.marketplace_ids]
@@ -179,7 +181,7 @@ def ingest(
                         progress(f"[{done}/{total}] FAILED {outcome.error}")
                         continue
                     try:
-                        rows = _load(connection, landing, salt, report_type, outcome, result)
+                        rows = _load(connection, landing, salt, settings, report_type, outcome, result)
                     except DocumentError as exc:
                         failures.append(f"{exc} [partition(s) {outcome.window}]")
                         progress(f"[{done}/{total}] FAILED {exc}")
@@ -261,6 +263,7 @@ def _load(
     connection: duckdb.DuckDBPyConnection,
     landing: Landing,
     salt: str,
+    settings: Settings,
     report_type: ReportType,
     outcome: _Outcome,
     result: IngestResult,
@@ -279,10 +282,13 @@ def _load(
             partition_dates=outcome.window.days, snapshot_at=None,
         )  # fmt: skip
     else:
-        options = parse_options(salt=salt, declared_charset=charset_of_content_type(document.content_type))
+        options = parse_options(
+            salt=salt, declared_charset=charset_of_content_type(document.content_type), settings=settings
+        )
         loaded = load_landed(
             connection, landing, outcome.landed, report_type, context, options,
             partition_dates=outcome.window.days, snapshot_at=document.completed_at,
+            memory_limit=settings.load_memory_limit,
         )  # fmt: skip
         result.documents_landed += 1
     for day, rows in loaded.rows_per_partition.items():

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import pyarrow as pa
 
-#: Rows per Arrow record batch: small enough that one batch of Python values stays well under
-#: 100 MB for the widest report (orders, ~40 columns), large enough that DuckDB inserts stay cheap.
-DEFAULT_BATCH_ROWS = 20_000
+#: Rows per Arrow record batch. Measured on the orders report (~40 columns): 20,000 rows of Python
+#: values peaked ~45 MB higher than 5,000 (bench/bench_parse_memory.py), at the same speed.
+DEFAULT_BATCH_ROWS = 5_000
 #: Decompressed size above which any document is refused (issue 9: bounded memory; real reports
 #: stay far below: a month of a large seller's orders is a few hundred MB).
 DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024**3

@@ -148,18 +148,31 @@ def iter_text(
             return
 
 
-def iter_lines(chunks: Iterator[str]) -> Iterator[str]:
+#: Longest line a flat file may have, in characters: real rows are a few kB; without a bound a file
+#: with no line breaks (a gzip bomb of zeros, a binary file) would be held whole in memory.
+MAX_LINE_CHARS = 1 << 20
+
+
+def iter_lines(chunks: Iterator[str], context: DocumentContext, max_line: int = MAX_LINE_CHARS) -> Iterator[str]:
     """Lines of decoded text: only ``\\n`` ends a line and a trailing ``\\r`` is dropped (CRLF).
 
     ``str.splitlines`` would also split on ``\\x0b``, ``\\x1c``, ``\\u2028`` ..., which occur inside
-    free-text comments.
+    free-text comments. A line longer than ``max_line`` characters refuses the document.
     """
     rest = ""
+    number = 0
     for text in chunks:
         text = rest + text
         lines = text.split("\n")
         rest = lines.pop()
         for line in lines:
+            number += 1
             yield line[:-1] if line.endswith("\r") else line
+        if len(rest) > max_line:
+            raise DocumentError.for_context(
+                context,
+                f"line {number + 1} is longer than {max_line} characters without a line break: not a "
+                "tab-separated report (a binary file, or a gzip bomb?)",
+            )
     if rest:
         yield rest[:-1] if rest.endswith("\r") else rest

@@ -219,7 +219,7 @@ def parse_flat_file(
         """(row number, line): the header is row 0; blank lines are skipped but keep their number."""
         with opener() as stream:
             text = iter_text(stream, codec, context, skip=skip, refuse_utf8=source == "catalogue")
-            for number, line in enumerate(iter_lines(text)):
+            for number, line in enumerate(iter_lines(text, context)):
                 if number and not line.strip():
                     continue
                 yield number, line

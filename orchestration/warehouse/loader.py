@@ -223,7 +223,7 @@ def publish(
     value_params = [values[name] for name in columns if name in values]
     insert_sql = (
         f"INSERT INTO {SCHEMA}.{table_name} ({', '.join(columns)}) "
-        f"SELECT {', '.join(select_parts)} FROM {staged.table} {where} ORDER BY source_row_number"
+        f"SELECT {', '.join(select_parts)} FROM {staged.table} {where}"
     )
     delete_sql = f"DELETE FROM {SCHEMA}.{table_name} WHERE account_id = ? AND marketplace_id = ? AND partition_date = ?"
     log_columns = [c.name for c in raw_columns("load_log")]
@@ -311,13 +311,34 @@ def load_document(
     partition_dates: list[date] | None,
     snapshot_at: datetime | None,
     sha256: str | None = None,
+    memory_limit: str | None = None,
 ) -> LoadResult:
     """Stage ``parsed`` and publish it; ``partition_dates`` None: the partitions the document has.
 
     For a snapshot without ``snapshot_at``, the snapshot is stamped 23:59:59 UTC of its partition.
+    ``memory_limit`` (e.g. AHW_LOAD_MEMORY_LIMIT) caps DuckDB's buffer pool during the load.
     Raises DocumentError when the document has no partition to load and none was given.
     """
     ensure_raw_schema(con)
+    with _memory_limit(con, memory_limit):
+        return _stage_and_publish(con, report_type, parsed, context, landing_file, partition_dates, snapshot_at, sha256)
+
+
+@contextlib.contextmanager
+def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None):
+    """DuckDB's buffer pool capped at ``limit`` for the load, then restored (a database-wide setting)."""
+    if not limit:
+        yield
+        return
+    (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = '{previous}'")
+
+
+def _stage_and_publish(con, report_type, parsed, context, landing_file, partition_dates, snapshot_at, sha256):
     staged = stage(con, report_type, parsed, context)
     try:
         partitions = list(partition_dates or [])
@@ -370,6 +391,7 @@ def load_landed(
     *,
     partition_dates: list[date] | None,
     snapshot_at: datetime | None,
+    memory_limit: str | None = None,
 ) -> LoadResult:
     """The one path from a landed document to raw: verify, stream, parse, stage, publish."""
     landing_file = landing.relative(landed.path)
@@ -388,6 +410,7 @@ def load_landed(
         partition_dates=partition_dates,
         snapshot_at=snapshot_at,
         sha256=landed.sha256,
+        memory_limit=memory_limit,
     )
 
 
@@ -444,8 +467,9 @@ def import_file(
         salt=salt or settings.pii_salt, declared_charset=encoding, charset_source="import option", settings=settings
     )
     result = load_landed(
-        con, landing, landed, rt, context, options, partition_dates=partition_dates or None, snapshot_at=None
-    )
+        con, landing, landed, rt, context, options, partition_dates=partition_dates or None, snapshot_at=None,
+        memory_limit=settings.load_memory_limit,
+    )  # fmt: skip
     return ImportResult(
         landed=landed,
         landing_file=landing.relative(landed.path),
