@@ -13,6 +13,10 @@ families nested in groups, found by element name wherever they sit in the tree, 
   ``orderWithDefects``, ``negativeFeedbacks``, ``a_z_claims``, ``chargebacks`` (count + rate);
 - ``customerExperienceMetrics`` (``orderCount``; seller-fulfilled metrics): ``lateShipment``,
   ``preFulfillmentCancellation``, ``refunds`` (count + rate);
+- ``trackingMetrics`` (seller-fulfilled): ``validTracking`` over ``shipmentCount``, ``onTimeDelivery``
+  over the validly tracked shipments;
+- ``returnDissatisfactionMetrics`` (``returnCount``): ``returnDissatisfaction`` and its parts
+  ``negativeReturnFeedback``, ``lateResponse``, ``invalidRejection``;
 - ``responseTimeMetrics``: ``averageResponseTimeInHours``, ``responseUnder24Hours``,
   ``responseTimeGreaterThan24Hours``, ``noResponseForContactsOlderThan24Hours``;
 - ``performanceChecklist``: one status per metric.
@@ -223,27 +227,45 @@ def latest_reporting_date_to(performance_metrics_json: str) -> datetime | None:
 # --------------------------------------------------------------------------------------------
 # V1 XML
 
-#: Documented metric families: element -> (denominator element, channel when fulfilledBy is absent,
-#: {metric element: metric_name}). Metric names are those of the V2 staging (order_defect_rate_* ...).
-_RATE_FAMILIES: dict[str, tuple[str, str, dict[str, str]]] = {
+#: Documented metric families: element -> (channel when fulfilledBy is absent, {metric element:
+#: (metric_name, denominator)}). The denominator is a child of the family (``orderCount``) or the count
+#: of another metric (``validTracking/count``: on-time delivery is measured over validly tracked
+#: shipments). Metric names are those of the V2 staging (order_defect_rate_*, valid_tracking_rate ...)
+#: and of the seed metric_targets.
+_RATE_FAMILIES: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
     "orderDefectMetrics": (
-        "orderCount",
         "ALL",
         {
-            "orderWithDefects": "order_defect_rate",
-            "negativeFeedbacks": "order_defect_rate_negative_feedback",
-            "a_z_claims": "order_defect_rate_claims",
-            "chargebacks": "order_defect_rate_chargebacks",
+            "orderWithDefects": ("order_defect_rate", "orderCount"),
+            "negativeFeedbacks": ("order_defect_rate_negative_feedback", "orderCount"),
+            "a_z_claims": ("order_defect_rate_claims", "orderCount"),
+            "chargebacks": ("order_defect_rate_chargebacks", "orderCount"),
         },
     ),
-    # Late shipment, pre-fulfillment cancellation and refund rates are seller-fulfilled metrics.
+    # Late shipment, pre-fulfillment cancellation, refund, tracking and delivery rates are measured on
+    # seller-fulfilled orders.
     "customerExperienceMetrics": (
-        "orderCount",
         "MFN",
         {
-            "lateShipment": "late_shipment_rate",
-            "preFulfillmentCancellation": "pre_fulfillment_cancellation_rate",
-            "refunds": "refund_rate",
+            "lateShipment": ("late_shipment_rate", "orderCount"),
+            "preFulfillmentCancellation": ("pre_fulfillment_cancellation_rate", "orderCount"),
+            "refunds": ("refund_rate", "orderCount"),
+        },
+    ),
+    "trackingMetrics": (
+        "MFN",
+        {
+            "validTracking": ("valid_tracking_rate", "shipmentCount"),
+            "onTimeDelivery": ("on_time_delivery_rate", "validTracking/count"),
+        },
+    ),
+    "returnDissatisfactionMetrics": (
+        "ALL",
+        {
+            "returnDissatisfaction": ("return_dissatisfaction", "returnCount"),
+            "negativeReturnFeedback": ("return_dissatisfaction_negative_feedback", "returnCount"),
+            "lateResponse": ("return_dissatisfaction_late_response", "returnCount"),
+            "invalidRejection": ("return_dissatisfaction_invalid_rejection", "returnCount"),
         },
     ),
 }
@@ -255,7 +277,7 @@ _FLAT_SHAPE = {
     "contactResponseTime": ("responseUnder24HoursCount", "contactCount"),
     "returnDissatisfaction": ("returnDissatisfactionCount", "returnCount"),
 }
-_FAMILY_FIXED = {"timeFrame", "fulfilledBy", "orderCount"}
+_FAMILY_FIXED = {"timeFrame", "fulfilledBy"}
 
 
 def _local(tag: Any) -> str:
@@ -380,21 +402,22 @@ class _V1Rows:
                 self.unmapped("/".join(here), child)
 
     def rate_family(self, family: Element, path: list[str]) -> None:
-        denominator_tag, default_channel, metrics = _RATE_FAMILIES[path[-1]]
+        default_channel, metrics = _RATE_FAMILIES[path[-1]]
         where = "/".join(path)
         start, end = self.window(family, where)
         by = _child_text(family, "fulfilledBy")
         channel = _FULFILLED_BY.get(by.lower(), by.upper()) if by else default_channel
-        denominator = _xml_int(_child_text(family, denominator_tag), f"{where}/{denominator_tag}", self.context)
+        family_counts = {d for _, d in metrics.values() if "/" not in d}
         self.facts.flag("rates_in_percent")
         for child in family:
             tag = _local(child.tag)
-            if tag in _FAMILY_FIXED or tag == denominator_tag:
+            if tag in _FAMILY_FIXED or tag in family_counts:
                 continue
-            name = metrics.get(tag)
-            if name is None:
+            if tag not in metrics:
                 self.unmapped(f"{where}/{tag}", child, start, end)
                 continue
+            name, denominator_path = metrics[tag]
+            denominator = self._count(family, denominator_path, where)
             reported = _xml_float(_child_text(child, "rate"), f"{where}/{tag}/rate", self.context)
             count = _xml_int(_child_text(child, "count"), f"{where}/{tag}/count", self.context)
             self.add(
@@ -409,10 +432,18 @@ class _V1Rows:
                 numerator=count,
                 denominator=denominator,
                 status=_child_text(child, "status"),
-                measures=json.dumps({**_as_dict(_element_value(child)), denominator_tag: denominator}),
+                measures=json.dumps({**_as_dict(_element_value(child)), "denominator": denominator}),
                 element_xml=_xml(family),
             )
             self._check_percent(where, tag, count, denominator, reported)
+
+    def _count(self, family: Element, path: str, where: str) -> int | None:
+        """The integer at ``path`` (``orderCount`` or ``validTracking/count``) inside the family element."""
+        node: Element | None = family
+        for part in path.split("/"):
+            node = _child(node, part) if node is not None else None
+        text = None if node is None else (node.text or "").strip() or None
+        return _xml_int(text, f"{where}/{path}", self.context)
 
     def _check_percent(
         self, where: str, tag: str, count: int | None, denominator: int | None, rate: float | None

@@ -201,23 +201,23 @@ def test_v1_elements_nobody_maps_are_kept_and_listed(con, landing, tmp_path):
     text = (CASES / "03-v1-documented-shape.xml").read_text()
     text = text.replace(
         "<buyerSellerContactResponseTimeMetrics>",
-        "<returnDissatisfactionMetrics><timeFrame><start>2026-10-15</start><end>2026-11-13</end></timeFrame>"
-        "<returnCount>7</returnCount></returnDissatisfactionMetrics><sellerRating>4.8</sellerRating>"
+        "<serviceDissatisfactionMetrics><timeFrame><start>2026-10-15</start><end>2026-11-13</end></timeFrame>"
+        "<contactCount>7</contactCount></serviceDissatisfactionMetrics><sellerRating>4.8</sellerRating>"
         "<buyerSellerContactResponseTimeMetrics>",
     )
     path = tmp_path / "v1-with-more.xml"
     path.write_text(text)
     import_file(con, landing, path, SELLER_PERFORMANCE_V1, "acct", US, salt=SALT)
     _, _, _, _, _, unmapped = log_facts(con, SELLER_PERFORMANCE_V1)
-    assert unmapped == ["returnDissatisfactionMetrics", "sellerRating"]
+    assert unmapped == ["serviceDissatisfactionMetrics", "sellerRating"]
     kept = rows(con, "select metric_name, measures from raw.seller_performance_v1 where metric_name in "
-                     "('return_dissatisfaction_metrics', 'seller_rating') order by 1")  # fmt: skip
+                     "('service_dissatisfaction_metrics', 'seller_rating') order by 1")  # fmt: skip
     assert [(n, json.loads(m)) for n, m in kept] == [
-        (
-            "return_dissatisfaction_metrics",
-            {"timeFrame": {"start": "2026-10-15", "end": "2026-11-13"}, "returnCount": 7},
-        ),
         ("seller_rating", 4.8),
+        (
+            "service_dissatisfaction_metrics",
+            {"timeFrame": {"start": "2026-10-15", "end": "2026-11-13"}, "contactCount": 7},
+        ),
     ]
 
 
