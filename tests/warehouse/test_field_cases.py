@@ -224,3 +224,38 @@ def test_v1_elements_nobody_maps_are_kept_and_listed(con, landing, tmp_path):
 def test_decimal_values_of_the_cases_stay_exact(con, landing):
     load(con, landing, "11-returns-fr-month-name-dates.tsv", RETURNS, FR)
     assert rows(con, "select order_amount, label_cost from raw.returns") == [(Decimal("29.99"), Decimal("0.00"))]
+
+
+def test_v1_tracking_and_return_dissatisfaction_families(con, landing, tmp_path):
+    """The other families of Amazon's documentation, each metric over its own denominator."""
+    text = (CASES / "03-v1-documented-shape.xml").read_text().replace(
+        "<buyerSellerContactResponseTimeMetrics>",
+        "<trackingInformation><trackingMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
+        "<end>2026-11-13T23:59:59Z</end></timeFrame><shipmentCount>200</shipmentCount>"
+        "<validTracking><count>190</count><rate>95.0</rate></validTracking>"
+        "<onTimeDelivery><count>171</count><rate>90.0</rate></onTimeDelivery></trackingMetrics></trackingInformation>"
+        "<returnDissatisfaction><returnDissatisfactionMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
+        "<end>2026-11-13T23:59:59Z</end></timeFrame><returnCount>40</returnCount>"
+        "<returnDissatisfaction><count>2</count><rate>5.0</rate></returnDissatisfaction>"
+        "<lateResponse><count>1</count><rate>2.5</rate></lateResponse>"
+        "</returnDissatisfactionMetrics></returnDissatisfaction>"
+        "<buyerSellerContactResponseTimeMetrics>",
+    )
+    path = tmp_path / "v1-families.xml"
+    path.write_text(text)
+    import_file(con, landing, path, SELLER_PERFORMANCE_V1, "acct", US, salt=SALT)
+    got = {
+        name: (channel, rate, num, den)
+        for name, channel, rate, num, den in rows(
+            con,
+            "select metric_name, fulfillment_channel, rate, numerator, denominator from raw.seller_performance_v1 "
+            "where metric_group in ('trackingInformation/trackingMetrics', "
+            "'returnDissatisfaction/returnDissatisfactionMetrics')",
+        )
+    }
+    assert got["valid_tracking_rate"] == ("MFN", pytest.approx(0.95), 190, 200)
+    assert got["on_time_delivery_rate"] == ("MFN", pytest.approx(0.9), 171, 190)  # over tracked shipments
+    assert got["return_dissatisfaction"] == ("ALL", pytest.approx(0.05), 2, 40)
+    assert got["return_dissatisfaction_late_response"] == ("ALL", pytest.approx(0.025), 1, 40)
+    _, _, _, _, _, unmapped = log_facts(con, SELLER_PERFORMANCE_V1)
+    assert unmapped == []
