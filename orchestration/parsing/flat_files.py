@@ -226,14 +226,14 @@ def parse_flat_file(
 
     lines = rows()
     first = next(lines, None)
-    parsed = ParsedDocument(schema, lambda doc: iter(()), facts)
     if first is None or not first[1].strip():
         if next(lines, None) is not None:
             raise DocumentError.for_context(context, "the first line is empty: expected the header row")
-        return parsed  # an empty document: nothing happened in the window (Amazon's CANCELLED, as a file)
+        # an empty document: nothing happened in the window (Amazon's CANCELLED, as a file)
+        return ParsedDocument(schema, lambda doc: iter(()), facts)
     lines.close()
-    plan = plan_headers(spec, report_type.name, _split(first[1]), mp.language, context, parsed.warnings)
-    parsed.unknown_columns = list(plan.unknown)
+    warnings: list[str] = []
+    plan = plan_headers(spec, report_type.name, _split(first[1]), mp.language, context, warnings)
     ddl = spec.ddl_types
     date_columns = [c for c in plan.typed if ddl[c] == "DATE"]
     decisions = _decide_dates(spec, report_type, plan, date_columns, rows, mp, context, facts) if date_columns else {}
@@ -241,7 +241,9 @@ def parse_flat_file(
     def produce(doc: ParsedDocument) -> Iterator[pa.RecordBatch]:
         yield from _batches(spec, plan, decisions, rows, context, options, doc, schema)
 
-    parsed._produce = produce
+    parsed = ParsedDocument(schema, produce, facts)
+    parsed.unknown_columns = list(plan.unknown)
+    parsed.warnings = warnings
     return parsed
 
 
