@@ -228,18 +228,22 @@ def test_decimal_values_of_the_cases_stay_exact(con, landing):
 
 def test_v1_tracking_and_return_dissatisfaction_families(con, landing, tmp_path):
     """The other families of Amazon's documentation, each metric over its own denominator."""
-    text = (CASES / "03-v1-documented-shape.xml").read_text().replace(
-        "<buyerSellerContactResponseTimeMetrics>",
-        "<trackingInformation><trackingMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
-        "<end>2026-11-13T23:59:59Z</end></timeFrame><shipmentCount>200</shipmentCount>"
-        "<validTracking><count>190</count><rate>95.0</rate></validTracking>"
-        "<onTimeDelivery><count>171</count><rate>90.0</rate></onTimeDelivery></trackingMetrics></trackingInformation>"
-        "<returnDissatisfaction><returnDissatisfactionMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
-        "<end>2026-11-13T23:59:59Z</end></timeFrame><returnCount>40</returnCount>"
-        "<returnDissatisfaction><count>2</count><rate>5.0</rate></returnDissatisfaction>"
-        "<lateResponse><count>1</count><rate>2.5</rate></lateResponse>"
-        "</returnDissatisfactionMetrics></returnDissatisfaction>"
-        "<buyerSellerContactResponseTimeMetrics>",
+    text = (
+        (CASES / "03-v1-documented-shape.xml")
+        .read_text()
+        .replace(
+            "<buyerSellerContactResponseTimeMetrics>",
+            "<trackingInformation><trackingMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
+            "<end>2026-11-13T23:59:59Z</end></timeFrame><shipmentCount>200</shipmentCount>"
+            "<validTracking><count>190</count><rate>95.0</rate></validTracking>"
+            "<onTimeDelivery><count>171</count><rate>90.0</rate></onTimeDelivery></trackingMetrics></trackingInformation>"
+            "<returnDissatisfaction><returnDissatisfactionMetrics><timeFrame><start>2026-10-15T00:00:00Z</start>"
+            "<end>2026-11-13T23:59:59Z</end></timeFrame><returnCount>40</returnCount>"
+            "<returnDissatisfaction><count>2</count><rate>5.0</rate></returnDissatisfaction>"
+            "<lateResponse><count>1</count><rate>2.5</rate></lateResponse>"
+            "</returnDissatisfactionMetrics></returnDissatisfaction>"
+            "<buyerSellerContactResponseTimeMetrics>",
+        )
     )
     path = tmp_path / "v1-families.xml"
     path.write_text(text)
