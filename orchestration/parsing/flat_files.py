@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.catalogue import MARKETPLACES, UnknownMarketplace
 from orchestration.parsing.dates import DateColumn, DateDecision, DateValueError, MixedDateOrders, decide, usual_order
@@ -40,7 +41,7 @@ from orchestration.parsing.encodings import iter_lines, iter_text, python_codec,
 from orchestration.parsing.headers import HeaderMatcher, matcher, snake_case
 from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash
 from orchestration.parsing.streams import Opener
-from orchestration.parsing.values import BY_DDL_TYPE, CellError, to_rating
+from orchestration.parsing.values import BY_DDL_TYPE, CellError, to_decimal, to_rating
 from orchestration.raw_schema import REPORT_COLUMNS, parsed_arrow_schema
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, ReportType
 
@@ -311,7 +312,10 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
             conv: Callable[[str], Any] | None = decisions[column].convert if column in decisions else _no_date
         else:
             conv = spec.special.get(column) or BY_DDL_TYPE[ddl[column]]
-        converters.append((column, index, None if ddl[column] == "VARCHAR" else conv, column in spec.required))
+        # VARCHAR cells stay as they are; DECIMAL cells are converted a batch at a time (below)
+        keep_text = ddl[column] in ("VARCHAR", "DECIMAL(18,2)")
+        converters.append((column, index, None if keep_text else conv, column in spec.required))
+    decimals = [(column, plan.headers[index]) for column, index in plan.typed.items() if ddl[column] == "DECIMAL(18,2)"]
     absent = [c for c in spec.typed_columns if c not in plan.typed]
     headers = plan.headers
     salt = options.salt
@@ -365,11 +369,47 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
         columns["source_row_number"].append(number)
         count += 1
         if count >= options.batch_rows:
-            yield pa.RecordBatch.from_pydict(columns, schema=schema)
+            yield _record_batch(columns, decimals, schema, context)
             columns, count = empty(), 0
     if count:
-        yield pa.RecordBatch.from_pydict(columns, schema=schema)
+        yield _record_batch(columns, decimals, schema, context)
     _check_rejected_share(doc, options, context)
+
+
+_DECIMAL_TYPE = pa.decimal128(18, 2)
+#: What Arrow's cast reads exactly as the per-cell converter does: digits, an optional point and at most
+#: two places (more places are rounded half-even by the per-cell path).
+_PLAIN_DECIMAL = r"^[+-]?(\d+(\.\d{0,2})?|\.\d{1,2})$"
+
+
+def _record_batch(
+    columns: dict[str, list], decimals: list[tuple[str, str]], schema: pa.Schema, context: DocumentContext
+) -> pa.RecordBatch:
+    """The batch's columns as Arrow arrays; DECIMAL columns cast from their text in one go.
+
+    Arrow's cast accepts plain decimals with at most two places; anything else (a decimal comma,
+    ``+5``, three places to round, a malformed value) takes the per-cell path, which converts what
+    Amazon writes and names the row of a value that is no number.
+    """
+    arrays = {name: values for name, values in columns.items()}
+    for column, header in decimals:
+        text = pa.array(columns[column], pa.string())
+        if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
+            try:
+                arrays[column] = text.cast(_DECIMAL_TYPE)
+                continue
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # e.g. too large for DECIMAL(18,2): the per-cell path names the row
+        converted = []
+        for number, raw in zip(columns["source_row_number"], columns[column], strict=True):
+            try:
+                converted.append(None if raw is None else to_decimal(raw))
+            except CellError as exc:
+                raise DocumentError.for_context(
+                    context, f"row {number}, column {header!r}: value {raw!r} {exc}"
+                ) from None
+        arrays[column] = pa.array(converted, _DECIMAL_TYPE)
+    return pa.RecordBatch.from_pydict(arrays, schema=schema)
 
 
 def _check_rejected_share(doc: ParsedDocument, options: ParseOptions, context: DocumentContext) -> None:
