@@ -92,6 +92,50 @@ def sniff_bom(head: bytes) -> tuple[str, int] | None:
     return None
 
 
+_XML_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
+
+
+class UnknownCharset(ValueError):
+    """A declared charset (or an XML declaration's encoding) that maps to no codec; the message names it."""
+
+
+def resolve_encoding(
+    document_format: str,
+    head: bytes,
+    declared: str | None,
+    declared_by: str = "download charset",
+    catalogue_encoding: str | None = None,
+) -> tuple[str | None, str | None, int]:
+    """(codec, what decided it, bytes of byte-order mark to skip), by the order of authority above.
+
+    ``document_format`` is the report's (tsv, json, xml), ``head`` the first decompressed bytes (a few
+    hundred are enough), ``catalogue_encoding`` the marketplace's ``flat_file_encoding`` (None when the
+    marketplace is not in the catalogue: a flat file then has no encoding, ``(None, None, 0)``).
+    Raises UnknownCharset. Used by the parsers and by landing (which records it in the metadata).
+    """
+    bom = sniff_bom(head[:4])
+    if bom is not None:
+        return bom[0], "bom", bom[1]
+    if declared:
+        try:
+            return python_codec(declared), declared_by, 0
+        except ValueError:
+            raise UnknownCharset(f"the {declared_by} declares charset {declared!r}, which is unknown") from None
+    if document_format == "json":
+        return "utf-8", "json default", 0  # RFC 8259: JSON exchanged between systems is UTF-8
+    if document_format == "xml":
+        match = _XML_DECLARED.match(head[:200])
+        if not match:
+            return "utf-8", "xml default", 0  # XML 1.0: without a declaration or BOM, UTF-8
+        try:
+            return python_codec(match.group(1).decode()), "xml declaration", 0
+        except ValueError:
+            raise UnknownCharset(f"the XML declares encoding {match.group(1)!r}, which is unknown") from None
+    if catalogue_encoding is None:
+        return None, None, 0
+    return python_codec(catalogue_encoding), "catalogue", 0
+
+
 def iter_text(
     stream: BinaryIO,
     codec: str,

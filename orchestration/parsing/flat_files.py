@@ -37,7 +37,7 @@ from orchestration.parsing.documents import (
     ParseOptions,
     RejectedRow,
 )
-from orchestration.parsing.encodings import iter_lines, iter_text, python_codec, sniff_bom
+from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, resolve_encoding
 from orchestration.parsing.headers import HeaderMatcher, matcher, snake_case
 from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash
 from orchestration.parsing.streams import Opener
@@ -184,17 +184,10 @@ def _encoding(opener: Opener, options: ParseOptions, marketplace_encoding: str, 
     """(codec, source, bytes to skip) per orchestration.parsing.encodings' order of authority."""
     with opener() as stream:
         head = stream.read(4)
-    bom = sniff_bom(head)
-    if bom is not None:
-        return bom[0], "bom", bom[1]
-    if options.declared_charset:
-        try:
-            return python_codec(options.declared_charset), options.charset_source, 0
-        except ValueError:
-            raise DocumentError.for_context(
-                context, f"the {options.charset_source} declares charset {options.declared_charset!r}, which is unknown"
-            ) from None
-    return python_codec(marketplace_encoding), "catalogue", 0
+    try:
+        return resolve_encoding("tsv", head, options.declared_charset, options.charset_source, marketplace_encoding)
+    except UnknownCharset as exc:
+        raise DocumentError.for_context(context, str(exc)) from None
 
 
 def _split(line: str) -> list[str]:

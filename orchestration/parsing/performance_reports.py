@@ -42,7 +42,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from orchestration.parsing.documents import DocumentContext, DocumentError, DocumentFacts, ParsedDocument, ParseOptions
-from orchestration.parsing.encodings import python_codec, sniff_bom
+from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
 from orchestration.parsing.streams import Opener, read_whole
 from orchestration.parsing.values import parse_iso_timestamp
 from orchestration.raw_schema import parsed_arrow_schema
@@ -50,23 +50,17 @@ from orchestration.spapi.report_types import SELLER_PERFORMANCE, SELLER_PERFORMA
 
 
 def _decode(
-    data: bytes, context: DocumentContext, options: ParseOptions, default: tuple[str, str]
+    data: bytes, context: DocumentContext, options: ParseOptions, document_format: str
 ) -> tuple[str, DocumentFacts]:
-    """Whole-document decoding for JSON/XML, by BOM, then the declared charset, then ``default``."""
+    """Whole-document decoding for JSON/XML: BOM, declared charset, then the format's own default."""
     facts = DocumentFacts()
-    skip = 0
-    bom = sniff_bom(data[:4])
-    if bom is not None:
-        codec, source, skip = bom[0], "bom", bom[1]
-    elif options.declared_charset:
-        try:
-            codec, source = python_codec(options.declared_charset), options.charset_source
-        except ValueError:
-            raise DocumentError.for_context(
-                context, f"the {options.charset_source} declares charset {options.declared_charset!r}, which is unknown"
-            ) from None
-    else:
-        codec, source = default
+    try:
+        codec, source, skip = resolve_encoding(
+            document_format, data[:200], options.declared_charset, options.charset_source
+        )
+    except UnknownCharset as exc:
+        raise DocumentError.for_context(context, str(exc)) from None
+    assert codec is not None
     try:
         text = data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
@@ -88,8 +82,7 @@ def parse_v2_json(
 ) -> ParsedDocument:
     schema = parsed_arrow_schema(report_type.raw_table)
     data = read_whole(opener, options.max_snapshot_bytes, context)
-    # RFC 8259: JSON exchanged between systems is UTF-8.
-    text, facts = _decode(data, context, options, ("utf-8", "json default"))
+    text, facts = _decode(data, context, options, "json")
     warnings: list[str] = []
     if not text.strip():
         raise DocumentError.for_context(context, "document is empty (expected JSON)")
@@ -543,9 +536,6 @@ def _int_measure(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-_XML_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._\-]+)[\"']")
-
-
 def parse_v1_xml(
     report_type: ReportType, opener: Opener, context: DocumentContext, options: ParseOptions
 ) -> ParsedDocument:
@@ -554,16 +544,7 @@ def parse_v1_xml(
     warnings: list[str] = []
     if not data.strip():
         raise DocumentError.for_context(context, "document is empty (expected XML)")
-    declared = _XML_DECLARED.match(data.lstrip(b"\xef\xbb\xbf")[:200])
-    default = ("utf-8", "xml default")
-    if declared:
-        try:
-            default = (python_codec(declared.group(1).decode()), "xml declaration")
-        except ValueError:
-            raise DocumentError.for_context(
-                context, f"the XML declares encoding {declared.group(1)!r}, which is unknown"
-            ) from None
-    text, facts = _decode(data, context, options, default)
+    text, facts = _decode(data, context, options, "xml")
     try:
         root = SafeET.fromstring(text)
     except (ParseError, DefusedXmlException, ValueError) as exc:

@@ -11,8 +11,10 @@ folder, fsync, then an exclusive hard link / rename), and an existing file is ne
 same content returns the existing file, different content for the same report id is an error.
 
 The metadata holds only facts about the document (ids, window, timestamps, status, size, hash,
-compression, source, and the charset the download's ``Content-Type`` or ``ahw import-report
---encoding`` declared); there is no free-form field, so no URL (pre-signed download URLs carry
+compression, source, the charset the download's ``Content-Type`` or ``ahw import-report
+--encoding`` declared, and the encoding the document is decoded with and what decided it -- the
+parsers apply the same rule, ``orchestration.parsing.encodings.resolve_encoding``); there is no
+free-form field, so no URL (pre-signed download URLs carry
 signatures), token or secret can end up in it. Documents are read back as streams
 (``orchestration.parsing.streams``) after :meth:`Landing.verify` checked their hash.
 """
@@ -32,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+from orchestration.catalogue import MARKETPLACES
+from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
 from orchestration.spapi.report_types import report_type as lookup_report_type
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -66,6 +70,16 @@ class LandingMeta:
     """The download's ``Content-Type`` header, e.g. ``text/plain; charset=Cp1252`` (None for imports)."""
     charset: str | None = None
     """The charset declared for the document (from ``content_type``, or ``ahw import-report --encoding``)."""
+
+
+def _head(content: bytes, compressed: bool) -> bytes:
+    """The first decompressed bytes of a document (enough for a byte-order mark or an XML declaration)."""
+    if not compressed:
+        return content[:512]
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(content[: 64 * 1024], 512)
+    except zlib.error:
+        return b""  # corrupt gzip: the parser says so, with the file's name
 
 
 @dataclass(frozen=True)
@@ -130,7 +144,7 @@ class Landing:
         sha = hashlib.sha256(content).hexdigest()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._write_once(path, content, sha)
-        self._write_meta(meta, rt, path, sha, len(content), compressed)
+        self._write_meta(meta, rt, path, sha, len(content), compressed, _head(content, compressed))
         return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=len(content))
 
     def _check_meta(self, meta: LandingMeta):
@@ -155,7 +169,20 @@ class Landing:
             )
         return path
 
-    def _write_meta(self, meta: LandingMeta, rt, path: Path, sha: str, size: int, compressed: bool) -> None:
+    def _write_meta(
+        self, meta: LandingMeta, rt, path: Path, sha: str, size: int, compressed: bool, head: bytes
+    ) -> None:
+        mp = MARKETPLACES.get(meta.marketplace_id)
+        try:
+            encoding, encoding_source, _ = resolve_encoding(
+                rt.format,
+                head,
+                meta.charset,
+                "import option" if meta.source == "import" else "download charset",
+                mp.flat_file_encoding if mp else None,
+            )
+        except UnknownCharset:
+            encoding, encoding_source = None, None  # the parser refuses it, naming the charset
         document = {
             "report_id": meta.report_id,
             "report_type": rt.name,
@@ -172,6 +199,8 @@ class Landing:
             "source": meta.source,
             "content_type": meta.content_type,
             "charset": meta.charset,
+            "encoding": encoding,
+            "encoding_source": encoding_source,
             "file": path.name,
             "landed_at": _iso(datetime.now(UTC)),
         }
@@ -203,7 +232,9 @@ class Landing:
                     self._link_new(path, fh)
             except FileExistsError:
                 self._same_or_conflict(path, sha)
-        self._write_meta(meta, rt, path, sha, size, compressed)
+        with src.open("rb") as fh:
+            head = _head(fh.read(64 * 1024), compressed)
+        self._write_meta(meta, rt, path, sha, size, compressed, head)
         return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=size)
 
     def _write_once(self, path: Path, content: bytes, sha: str) -> None:

@@ -85,6 +85,7 @@ def test_each_document_is_decoded_as_its_download_declares_and_the_load_log_says
     for meta in metas:
         encoding, source = logged[(meta["account_id"], meta["marketplace_id"])]
         assert meta["charset"] == charset_of_content_type(meta["content_type"])
+        assert (meta["encoding"], meta["encoding_source"]) == (encoding, source)  # landing and load log agree
         if meta["charset"]:  # a declared charset decides
             assert (encoding, source) == (python_codec(meta["charset"]), "download charset")
         else:  # nothing declared: the catalogue, and the load log says so

@@ -64,7 +64,8 @@ def test_01_japanese_orders_in_code_page_932_land_byte_exact(con, landing):
     encoding, source, *_ = log_facts(con, ORDERS)
     assert (encoding, source) == ("cp932", "catalogue")
     meta = json.loads(next(landing.root.rglob("*.meta.json")).read_text())
-    assert meta["charset"] is None  # nothing declared it: the catalogue decided, and the load log says so
+    assert meta["charset"] is None  # nothing declared it: the catalogue decided, and both records say so
+    assert (meta["encoding"], meta["encoding_source"]) == ("cp932", "catalogue")
 
 
 def test_01_declared_as_utf8_it_is_refused_with_the_encoding_and_offset_not_garbled(con, landing):
