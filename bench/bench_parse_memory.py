@@ -91,15 +91,46 @@ def write_orders(path: Path, size_bytes: int) -> tuple[int, int]:
             price = rng.randint(500, 20000) / 100
             status = "Cancelled" if rows % 40 == 0 else "Shipped"
             batch.append(
-                "\t".join([
-                    f"111-{rows // 10_000_000:07d}-{rows % 10_000_000:07d}", "", f"2026-05-{day:02d}T{hour:02d}:15:00+00:00",
-                    f"2026-05-{day:02d}T{hour:02d}:45:00+00:00", status, "Merchant" if rows % 3 else "Amazon",
-                    "Amazon.com", "", "", "Standard", PRODUCTS[rows % len(PRODUCTS)], f"SKU-{rows % 997}",
-                    f"B0{rows % 99991:08d}", status, str(1 + rows % 3), "USD", f"{price:.2f}", f"{price * 0.08:.2f}",
-                    "4.99", "0.00", "", "", "0.00", "0.00", "SPRINGFIELD", "IL", "62704", "US", "", "false", "", "",
-                    "false", "false", "true" if status == "Cancelled" and rows % 80 == 0 else "false",
-                    "Order Created by Mistake" if status == "Cancelled" and rows % 80 == 0 else "",
-                ])  # fmt: skip
+                "\t".join(
+                    [
+                        f"111-{rows // 10_000_000:07d}-{rows % 10_000_000:07d}",
+                        "",
+                        f"2026-05-{day:02d}T{hour:02d}:15:00+00:00",
+                        f"2026-05-{day:02d}T{hour:02d}:45:00+00:00",
+                        status,
+                        "Merchant" if rows % 3 else "Amazon",
+                        "Amazon.com",
+                        "",
+                        "",
+                        "Standard",
+                        PRODUCTS[rows % len(PRODUCTS)],
+                        f"SKU-{rows % 997}",
+                        f"B0{rows % 99991:08d}",
+                        status,
+                        str(1 + rows % 3),
+                        "USD",
+                        f"{price:.2f}",
+                        f"{price * 0.08:.2f}",
+                        "4.99",
+                        "0.00",
+                        "",
+                        "",
+                        "0.00",
+                        "0.00",
+                        "SPRINGFIELD",
+                        "IL",
+                        "62704",
+                        "US",
+                        "",
+                        "false",
+                        "",
+                        "",
+                        "false",
+                        "false",
+                        "true" if status == "Cancelled" and rows % 80 == 0 else "false",
+                        "Order Created by Mistake" if status == "Cancelled" and rows % 80 == 0 else "",
+                    ]
+                )  # fmt: skip
             )
             rows += 1
             if len(batch) == 20_000:
