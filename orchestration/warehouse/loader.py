@@ -194,7 +194,7 @@ def publish(
     Snapshot reports: every staged row goes to ``partition_dates[0]`` with ``snapshot_at`` set. Flat
     files: rows are routed by their ``partition_date``; rows outside ``partition_dates`` are skipped and
     counted in ``rows_outside_window``. Raises after rolling back the failing partition (earlier
-    partitions stay committed, each complete on its own).
+    partitions stay committed, each complete on its own). Expects ``ensure_raw_schema`` to have run.
     """
     if not partition_dates:
         raise ValueError("partition_dates is empty: nothing to load")
@@ -202,7 +202,6 @@ def publish(
     partitions = list(dict.fromkeys(partition_dates))
     table_name = rt.raw_table
     columns = [c.name for c in raw_columns(table_name)]
-    ensure_raw_schema(con)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     values = {
         "report_id": context.report_id,

@@ -53,8 +53,18 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     rows. Columns are never dropped or retyped; the loader inserts by column name, so the physical
     order of an upgraded table does not matter.
     """
-    for statement in ddl():
-        con.execute(statement)
+    existing: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = ?", [SCHEMA]
+    ).fetchall():
+        existing.setdefault(table, set()).add(column)
+    if not existing:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for table in RAW_TABLES:
-        for statement in add_missing_columns_sql(table):
-            con.execute(statement)
+        if table not in existing:
+            con.execute(create_table_sql(table))
+            continue
+        # only what an older version lacks: a statement per column costs ~0.2 ms on every load
+        for column, statement in zip(raw_columns(table), add_missing_columns_sql(table), strict=True):
+            if column.name not in existing[table]:
+                con.execute(statement)
