@@ -88,9 +88,7 @@ def test_reported_order_defect_rate_equals_the_sandboxs(warehouse, world, days):
     rows = query(
         path,
         "select account_id, marketplace_id, metric_date, fulfillment_channel, value, numerator, denominator "
-        "from marts.fct_health_metrics_daily where metric_name = 'order_defect_rate' and source = 'reported' "
-        # the V2 report's rows: the V1 report adds windows of its own (90 days), which V2 truth does not cover
-        "and report_id in (select report_id from raw.seller_performance)",
+        "from marts.fct_health_metrics_daily where metric_name = 'order_defect_rate' and source = 'reported'",
     )
     assert rows
     seen = 0
