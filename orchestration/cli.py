@@ -153,23 +153,38 @@ def sandbox(host: str, port: int, seed: int | None, end_date: str | None, speed:
 @click.option("--account", required=True, help="Account name (account_id in the tables).")
 @click.option("--marketplace", "marketplace_id", required=True, help="Marketplace id, e.g. ATVPDKIKX0DER.")
 @click.option("--partition-date", help="Partition for snapshot reports (default: the document's own date).")
+@click.option(
+    "--encoding",
+    help="Charset the file is in, as a download's Content-Type would declare it (e.g. Cp1252, utf8, Shift_JIS); "
+    "default: a byte-order mark, else the marketplace's flat-file encoding from the catalogue.",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_report(report_type: str, account: str, marketplace_id: str, partition_date: str | None, file: Path) -> None:
-    """Load a document saved by hand (Seller Central download, earlier pull) through landing into raw."""
+def import_report(
+    report_type: str, account: str, marketplace_id: str, partition_date: str | None, encoding: str | None, file: Path
+) -> None:
+    """Load a document saved by hand (Seller Central download, earlier pull) through landing into raw.
+
+    A marketplace id the catalogue does not know is accepted for JSON/XML reports (flagged in
+    raw.load_log); a flat file for it is refused, since its encoding and date formats are unknown.
+    """
     import duckdb
 
-    from orchestration.catalogue import marketplace
-    from orchestration.spapi.parsers import DocumentError
+    from orchestration.parsing import DocumentError
+    from orchestration.parsing.encodings import python_codec
     from orchestration.spapi.report_types import report_type as lookup
-    from orchestration.warehouse.landing import Landing
+    from orchestration.warehouse.landing import Landing, LandingError
     from orchestration.warehouse.loader import import_file
 
     settings = load_settings()
     try:
         rt = lookup(report_type)
-        marketplace(marketplace_id)
     except KeyError as exc:
-        raise click.BadParameter(exc.args[0]) from None
+        raise click.BadParameter(exc.args[0], param_hint="--report-type") from None
+    if encoding:
+        try:
+            python_codec(encoding)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--encoding") from None
     partitions = [date.fromisoformat(partition_date)] if partition_date else None
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.duckdb_path)) as con:
@@ -183,14 +198,24 @@ def import_report(report_type: str, account: str, marketplace_id: str, partition
                 marketplace_id,
                 partition_dates=partitions,
                 salt=settings.pii_salt,
+                encoding=encoding,
+                settings=settings,
             )
-        except DocumentError as exc:
+        except (DocumentError, LandingError) as exc:
             click.echo(f"import failed: {exc}", err=True)
             sys.exit(1)
     rows = result.load.rows_loaded
     days = ", ".join(str(d) for d in result.partition_dates[:5]) + (" ..." if len(result.partition_dates) > 5 else "")
+    facts = result.load.facts
     click.echo(f"imported {file} as {rt.name} for {account} {marketplace_id}: report {result.report_id}, {rows} rows")
     click.echo(f"landed at {result.landing_file}; partitions: {days}")
+    click.echo(f"decoded as {facts.encoding} ({facts.encoding_source})")
+    for column, how in facts.date_formats.items():
+        click.echo(f"dates of {column}: {how['format']} (decided by the {how['decided_by']})")
+    if result.load.rows_rejected:
+        click.echo(f"{result.load.rows_rejected} row(s) kept aside in raw.rejected_rows (their fields do not fit)")
+    if facts.flags:
+        click.echo(f"flags: {', '.join(facts.flags)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
 

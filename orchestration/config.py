@@ -83,6 +83,24 @@ class Settings(BaseSettings):
     """AHW_DUCKDB_MEMORY_LIMIT: DuckDB buffer pool cap for dbt builds (default 1GB; larger builds spill)."""
     dbt_threads: int = Field(default=2, ge=1, le=64, validation_alias=AliasChoices("AHW_DBT_THREADS"))
     """AHW_DBT_THREADS: dbt threads (the project's reference machine has 2 cores)."""
+    max_document_bytes: int = Field(default=4 * 1024**3, gt=0, validation_alias=AliasChoices("AHW_MAX_DOCUMENT_BYTES"))
+    """AHW_MAX_DOCUMENT_BYTES: largest decompressed report document accepted, in bytes (default 4 GiB,
+    far above a real report: a month of a large seller's orders is a few hundred MB). A larger one, such
+    as a gzip bomb, is refused as soon as the limit is passed; documents are streamed, so memory does
+    not grow with this value."""
+    max_snapshot_bytes: int = Field(default=64 * 1024**2, gt=0, validation_alias=AliasChoices("AHW_MAX_SNAPSHOT_BYTES"))
+    """AHW_MAX_SNAPSHOT_BYTES: largest JSON/XML seller performance document, in bytes (default 64 MiB;
+    real ones are a few kB). These are read whole, so this bounds their memory."""
+    load_memory_limit: str = Field(default="256MB", validation_alias=AliasChoices("AHW_LOAD_MEMORY_LIMIT"))
+    """AHW_LOAD_MEMORY_LIMIT: DuckDB buffer pool cap while a document is staged and published (default
+    256MB): with it a 2 GB document loads in well under 500 MB of process memory; larger tables spill
+    to disk. Restored to the connection's own limit after each load."""
+    max_rejected_row_share: float = Field(
+        default=0.05, ge=0, le=1, validation_alias=AliasChoices("AHW_MAX_REJECTED_ROW_SHARE")
+    )
+    """AHW_MAX_REJECTED_ROW_SHARE: fraction (0-1) of a flat file's rows that may be kept aside in
+    raw.rejected_rows because their field count does not match the header; above it the whole
+    document is refused (default 0.05). One such row is always tolerated, however small the document."""
 
     @classmethod
     def settings_customise_sources(
@@ -105,7 +123,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8787")
         return value or None
 
-    @field_validator("duckdb_memory_limit")
+    @field_validator("duckdb_memory_limit", "load_memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
         import re

@@ -2,8 +2,10 @@
 
 This is the unit a Dagster asset (or the CLI) runs: for every account x marketplace, slice the
 days into request windows, run each report's lifecycle (threads, so sellers proceed in parallel
-within their own rate limits), land every document as received, parse it, and load it one
-partition per transaction. Loading happens on the calling thread: DuckDB has a single writer.
+within their own rate limits) and land every document as received; then load each landed document
+through the one path ``ahw import-report`` takes too (``orchestration.warehouse.loader.load_landed``:
+stream, parse, stage, publish one partition per transaction). Loading happens on the calling thread:
+DuckDB has a single writer.
 
 A failure of one account x marketplace does not stop the others; the run ends with an error that
 lists every failure, after the good data has landed.
@@ -20,14 +22,16 @@ from datetime import UTC, date, datetime, time, timedelta
 import duckdb
 import httpx
 
+from orchestration.config import Settings, load_settings
+from orchestration.parsing import DocumentContext, DocumentError, ParseOptions, parse_bytes
+from orchestration.parsing.encodings import charset_of_content_type
 from orchestration.spapi.accounts import SellerAccount
 from orchestration.spapi.client import SpApiEndpoint
 from orchestration.spapi.lifecycle import ExtractionStats, ReceivedDocument, ReportError, ReportLifecycle
-from orchestration.spapi.parsers import DocumentContext, DocumentError, ParsedDocument, parse_document
 from orchestration.spapi.report_types import ReportType
 from orchestration.spapi.windows import RequestWindow, slice_windows
-from orchestration.warehouse.landing import Landing, LandingMeta
-from orchestration.warehouse.loader import load_document
+from orchestration.warehouse.landing import LandedDocument, Landing, LandingMeta
+from orchestration.warehouse.loader import LoadResult, load_document, load_landed, parse_options
 from orchestration.warehouse.schema import ensure_raw_schema
 
 log = logging.getLogger(__name__)
@@ -52,8 +56,10 @@ class IngestResult:
     report_type: ReportType
     rows_per_partition: dict[date, int] = field(default_factory=dict)
     rows_outside_window: int = 0
+    rows_rejected: int = 0
     documents_landed: int = 0
     unknown_columns: set[str] = field(default_factory=set)
+    flags: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     stats: ExtractionStats = field(default_factory=ExtractionStats)
 
@@ -68,7 +74,9 @@ class IngestResult:
             "partitions": len(self.rows_per_partition),
             "documents_landed": self.documents_landed,
             "rows_outside_window": self.rows_outside_window,
+            "rows_rejected": self.rows_rejected,
             "unknown_columns": ", ".join(sorted(self.unknown_columns)) or "none",
+            "document_flags": ", ".join(sorted(self.flags)) or "none",
             **self.stats.as_dict(),
         }
 
@@ -97,9 +105,7 @@ class _Outcome:
     marketplace_id: str
     window: RequestWindow
     document: ReceivedDocument | None = None
-    landing_file: str | None = None
-    sha256: str | None = None
-    parsed: ParsedDocument | None = None
+    landed: LandedDocument | None = None
     error: Exception | None = None
 
 
@@ -144,6 +150,7 @@ def ingest(
     lifecycle = lifecycle or ReportLifecycle(endpoint)
     progress = on_progress or log.info
     ensure_raw_schema(connection)
+    settings = load_settings()
     result = IngestResult(report_type)
     failures: list[str] = []
     pairs = [(a, m) for a in accounts for m in a.marketplace_ids]
@@ -160,7 +167,7 @@ def ingest(
                 if clock:
                     clock.set(snapshot_moment(round_windows[0].last_day))
                 futures: list[Future[_Outcome]] = [
-                    pool.submit(_extract_and_parse, lifecycle, landing, salt, report_type, a, m, w)
+                    pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w)
                     for a, m in pairs
                     for w in round_windows
                 ]
@@ -173,7 +180,12 @@ def ingest(
                         failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
                         progress(f"[{done}/{total}] FAILED {outcome.error}")
                         continue
-                    rows = _load(connection, report_type, outcome, result)
+                    try:
+                        rows = _load(connection, landing, salt, settings, report_type, outcome, result)
+                    except DocumentError as exc:
+                        failures.append(f"{exc} [partition(s) {outcome.window}]")
+                        progress(f"[{done}/{total}] FAILED {exc}")
+                        continue
                     # Every report of a small run; about every tenth of a large one (and the last).
                     if total > 20 and done % (total // 10) and done != total:
                         continue
@@ -194,25 +206,21 @@ def ingest(
     return result
 
 
-def _extract_and_parse(
+def _extract_and_land(
     lifecycle: ReportLifecycle,
     landing: Landing,
-    salt: str,
     report_type: ReportType,
     account: SellerAccount,
     marketplace_id: str,
     window: RequestWindow,
 ) -> _Outcome:
-    """Worker: lifecycle -> landing -> parse. Errors are returned, not raised, so others go on."""
+    """Worker: lifecycle -> landing. Errors are returned, not raised, so others go on."""
     outcome = _Outcome(account, marketplace_id, window)
     try:
         document = outcome.document = lifecycle.run(report_type, account, marketplace_id, window)
-        context = DocumentContext(report_type.name, account.name, marketplace_id, document.report_id)
         if document.content is None:  # CANCELLED: Amazon has no data for the range
-            if not report_type.is_snapshot:
-                outcome.parsed = parse_document(report_type, b"", context=context, salt=salt)
             return outcome
-        landed = landing.save(
+        landed = outcome.landed = landing.save(
             document.content,
             LandingMeta(
                 report_id=document.report_id,
@@ -226,19 +234,18 @@ def _extract_and_parse(
                 processing_status=document.processing_status,
                 compression=document.compression,
                 source="sp-api",
+                content_type=document.content_type,
+                charset=charset_of_content_type(document.content_type),
             ),
         )
-        outcome.landing_file = landing.relative(landed.path)
-        outcome.sha256 = landed.sha256
         if document.problem:
             raise DocumentError(
                 report_type.name,
                 account.name,
                 marketplace_id,
                 document.report_id,
-                f"{document.problem}; the received bytes are kept at {outcome.landing_file}",
+                f"{document.problem}; the received bytes are kept at {landing.relative(landed.path)}",
             )
-        outcome.parsed = parse_document(report_type, landing.read(landed), context=context, salt=salt)
     except (ReportError, DocumentError) as exc:
         outcome.error = exc
     except Exception as exc:  # anything else still names the report it happened to
@@ -253,29 +260,42 @@ def _extract_and_parse(
 
 
 def _load(
-    connection: duckdb.DuckDBPyConnection, report_type: ReportType, outcome: _Outcome, result: IngestResult
+    connection: duckdb.DuckDBPyConnection,
+    landing: Landing,
+    salt: str,
+    settings: Settings,
+    report_type: ReportType,
+    outcome: _Outcome,
+    result: IngestResult,
 ) -> int:
-    """Load one outcome into raw; returns the rows loaded."""
-    if outcome.parsed is None:  # a CANCELLED snapshot: nothing to replace the previous version with
-        return 0
+    """Load one outcome into raw through the loader's one path; returns the rows loaded."""
     document = outcome.document
     assert document is not None
     context = DocumentContext(report_type.name, outcome.account.name, outcome.marketplace_id, document.report_id)
-    loaded = load_document(
-        connection,
-        report_type,
-        outcome.parsed,
-        context=context,
-        landing_file=outcome.landing_file,
-        partition_dates=outcome.window.days,
-        snapshot_at=document.completed_at,
-        sha256=outcome.sha256,
-    )
+    if outcome.landed is None:
+        if report_type.is_snapshot:  # a CANCELLED snapshot: nothing to replace the previous version with
+            return 0
+        # CANCELLED flat file: no data for the window, so its partitions are replaced by zero rows.
+        empty = parse_bytes(report_type, b"", context=context, options=ParseOptions(salt=salt))
+        loaded: LoadResult = load_document(
+            connection, report_type, empty, context=context, landing_file=None,
+            partition_dates=outcome.window.days, snapshot_at=None,
+        )  # fmt: skip
+    else:
+        options = parse_options(
+            salt=salt, declared_charset=charset_of_content_type(document.content_type), settings=settings
+        )
+        loaded = load_landed(
+            connection, landing, outcome.landed, report_type, context, options,
+            partition_dates=outcome.window.days, snapshot_at=document.completed_at,
+            memory_limit=settings.load_memory_limit,
+        )  # fmt: skip
+        result.documents_landed += 1
     for day, rows in loaded.rows_per_partition.items():
         result.rows_per_partition[day] = result.rows_per_partition.get(day, 0) + rows
     result.rows_outside_window += loaded.rows_outside_window
-    if outcome.landing_file:
-        result.documents_landed += 1
-    result.unknown_columns.update(outcome.parsed.unknown_columns)
-    result.warnings.extend(outcome.parsed.warnings)
+    result.rows_rejected += loaded.rows_rejected
+    result.unknown_columns.update(loaded.unknown_columns)
+    result.flags.update(loaded.facts.flags)
+    result.warnings.extend(loaded.warnings)
     return loaded.rows_loaded

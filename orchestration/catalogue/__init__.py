@@ -2,7 +2,8 @@
 
 ``marketplaces.csv`` lists every marketplace of Amazon's SP-API marketplace list (NA, EU and FE
 regions) with its country, region, currency, time zone, language, the text encoding its flat files
-come in and its usual date formats; ``regions.csv`` the SP-API endpoint of each region. The
+come in and its usual date formats; ``regions.csv`` the SP-API endpoint of each region;
+``header_variants.json`` the words Amazon uses for each flat-file column per language. The
 extractor, the parsers, the sandbox, the quality suites and dbt (these CSV files are dbt seeds:
 ``dbt_project.yml`` lists this folder in ``seed-paths``) all read these files; nothing keeps a
 second copy. Each row carries a ``source_note`` saying where its values come from.
@@ -18,6 +19,7 @@ from orchestration.catalogue.marketplaces import (
     Marketplace,
     Region,
     UnknownMarketplace,
+    header_variants,
     marketplace,
 )
 
@@ -29,5 +31,6 @@ __all__ = [
     "Marketplace",
     "Region",
     "UnknownMarketplace",
+    "header_variants",
     "marketplace",
 ]

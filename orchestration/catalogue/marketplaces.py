@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 CATALOGUE_DIR = Path(__file__).resolve().parent
 MARKETPLACES_CSV = CATALOGUE_DIR / "marketplaces.csv"
 REGIONS_CSV = CATALOGUE_DIR / "regions.csv"
+HEADER_VARIANTS_JSON = CATALOGUE_DIR / "header_variants.json"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class UnknownMarketplace(KeyError):
 
     def __init__(self, marketplace_id: str, missing: str = "its facts"):
         self.marketplace_id = marketplace_id
+        self.missing = missing
         super().__init__(
             f"unknown marketplace id {marketplace_id!r}: {missing} are not in the catalogue; add a row for it "
             f"to {MARKETPLACES_CSV.relative_to(CATALOGUE_DIR.parents[1])}"
@@ -96,3 +99,13 @@ def marketplace(marketplace_id: str) -> Marketplace:
         return MARKETPLACES[marketplace_id]
     except KeyError:
         raise UnknownMarketplace(marketplace_id) from None
+
+
+def header_variants() -> dict[str, dict[str, dict[str, list[str]]]]:
+    """Header variants of the flat-file reports: report type -> column -> language -> headers.
+
+    Read from ``header_variants.json`` (see its ``about`` and ``sources``): JSON rather than CSV so
+    that dbt, which seeds every CSV of this folder, does not turn it into a table.
+    """
+    with HEADER_VARIANTS_JSON.open(encoding="utf-8") as fh:
+        return json.load(fh)["reports"]

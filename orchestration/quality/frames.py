@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 from orchestration.quality.suites import (
+    FLAT_FILE_TABLES,
     KNOWN_DOCUMENT_KEYS,
     KNOWN_METRIC_KEYS,
     MIN_RECENT_DAILY_ROWS,
@@ -49,8 +50,18 @@ _RAW_DERIVED = {
         nullif(array_to_string(list_filter(json_keys(document),
             lambda k: not list_contains({_sql_list(KNOWN_DOCUMENT_KEYS)}, k)), ','), '') as unknown_document_keys""",
     "seller_performance_v1": """,
-        date_diff('day', window_end_date, cast(snapshot_at as date)) as window_end_lag_days""",
+        date_diff('day', max(window_end_date) over (partition by account_id, marketplace_id, partition_date),
+                  cast(snapshot_at as date)) as window_end_lag_days""",
 }
+
+#: Flat-file tables: the document's rows kept aside, from the partition's latest raw.load_log row.
+_REJECTED = """
+        left join (
+            select account_id, marketplace_id, partition_date, rows_rejected
+            from raw.load_log where report_type = '{report_type}'
+            qualify row_number() over (
+                partition by account_id, marketplace_id, partition_date order by loaded_at desc) = 1
+        ) as load_log using (account_id, marketplace_id, partition_date)"""
 
 
 def frame_sql(suite: Suite, start: date, end: date) -> str:
@@ -58,6 +69,12 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
     s, e = f"date '{start.isoformat()}'", f"date '{end.isoformat()}'"
     if suite.frame == "raw":
         table = suite.table.split(".", 1)[1]
+        if table in FLAT_FILE_TABLES:
+            return (
+                f"select report.*{_RAW_DERIVED[table]}, coalesce(load_log.rows_rejected, 0) as rows_rejected "
+                f"from {suite.table} as report{_REJECTED.format(report_type=suite.report_type)} "
+                f"where partition_date between {s} and {e}"
+            )
         return f"select *{_RAW_DERIVED[table]} from {suite.table} where partition_date between {s} and {e}"
     if suite.frame == "volume":
         # Pairs seen in the recent history x every day of the range, left-joined with the range's counts.
@@ -98,7 +115,9 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
     if suite.frame == "metrics":
         return f"""
         select *, numerator - denominator as numerator_excess,
+            case when not ends_with(metric_name, '_hours') then value end as rate_value,
             case when value is not null and denominator > 0 and numerator is not null
+                      and not ends_with(metric_name, '_hours')
                  then abs(numerator::double / denominator - value) end as rate_count_gap,
             metric_date as partition_date
         from marts.fct_health_metrics_daily

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.catalogue import MARKETPLACES
+from orchestration.raw_schema import raw_columns
 from orchestration.spapi.report_types import REPORT_TYPES
-from orchestration.warehouse.schema import raw_columns
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations" / "suites"
 
@@ -111,12 +111,16 @@ def _between(col: str, lo, hi, why: str, severity: str = "error") -> Expectation
     return _e("expect_column_values_to_be_between", why, severity, column=col, min_value=lo, max_value=hi)
 
 
+#: Raw tables fed by flat files: their parsing needs the marketplace's encoding and date formats.
+FLAT_FILE_TABLES = frozenset(rt.raw_table for rt in REPORT_TYPES.values() if rt.format == "tsv")
+
+
 def _provenance(table: str) -> list[Expectation]:
     cols = [c.name for c in raw_columns(table)]
-    return [
+    expectations = [
         _e(
             "expect_table_columns_to_match_set",
-            f"raw.{table} must have exactly the columns of orchestration/warehouse/schema.py (the contract dbt "
+            f"raw.{table} must have exactly the columns of orchestration/raw_schema.py (the contract dbt "
             "staging reads); a table created by an older version would otherwise feed dbt the wrong shape.",
             column_set=sorted(cols + DERIVED[table]),
             exact_match=True,
@@ -126,20 +130,36 @@ def _provenance(table: str) -> list[Expectation]:
             for c in ("report_id", "account_id", "marketplace_id", "partition_date", "landing_file", "loaded_at")
         ],
         _e(
-            "expect_column_values_to_be_in_set",
-            "a marketplace id outside the catalogue (orchestration/catalogue/marketplaces.csv) has no region, currency "
-            "or date format: "
-            "the parsers could have misread its dates",
-            column="marketplace_id",
-            value_set=sorted(MARKETPLACES),
-        ),
-        _e(
             "expect_column_values_to_be_in_type_list",
             "partition_date must be a date: dbt's incremental models select by it",
             column="partition_date",
             type_list=["datetime64[us]", "datetime64[ns]", "datetime64[ms]", "datetime64[s]"],
         ),
     ]
+    if table in FLAT_FILE_TABLES:
+        # JSON/XML snapshots need no locale and load for any marketplace id (flagged in raw.load_log).
+        expectations.append(
+            _e(
+                "expect_column_values_to_be_in_set",
+                "a flat file of a marketplace outside the catalogue (orchestration/catalogue/marketplaces.csv) has "
+                "no known encoding or date format: the parser refuses it, so such a row means parsing went around "
+                "the catalogue",
+                column="marketplace_id",
+                value_set=sorted(MARKETPLACES),
+            )
+        )
+        expectations.append(
+            _between(
+                "rows_rejected",
+                0,
+                0,
+                "rows of the partition's document did not fit the header and were kept aside in raw.rejected_rows "
+                "(the rest loaded; above AHW_MAX_REJECTED_ROW_SHARE the document would have been refused): look at "
+                "them there",
+                severity="warning",
+            )
+        )
+    return expectations
 
 
 def _no_extra_columns() -> Expectation:
@@ -175,9 +195,9 @@ def _volume(table: str) -> list[Expectation]:
 
 #: Columns the frames add to the raw table's own (see frames.py).
 DERIVED: dict[str, list[str]] = {
-    "orders": ["last_updated_day_offset", "purchase_to_update_days"],
-    "seller_feedback": ["feedback_day_offset"],
-    "returns": ["return_request_day_offset", "order_to_return_days"],
+    "orders": ["last_updated_day_offset", "purchase_to_update_days", "rows_rejected"],
+    "seller_feedback": ["feedback_day_offset", "rows_rejected"],
+    "returns": ["return_request_day_offset", "order_to_return_days", "rows_rejected"],
     "seller_performance": [
         "snapshot_day_offset",
         "report_lag_days",
@@ -280,13 +300,16 @@ def raw_suites() -> list[Suite]:
            column_list=["account_id", "marketplace_id", "partition_date"]),
     ], "V2 seller performance snapshots (one per account x marketplace x day).")  # fmt: skip
     v1 = _raw("seller_performance_v1", [
-        _not_null("metric_name", "each row is one metric element"),
-        _between("rate", 0, 1, "rates are fractions in [0, 1]"),
-        _between("window_end_lag_days", 0, MAX_SNAPSHOT_LAG_DAYS, "stale V1 snapshot: the metric window should "
-                 "end within days of the snapshot"),
-        _e("expect_compound_columns_to_be_unique", "one row per account x marketplace x partition x metric",
-           column_list=["account_id", "marketplace_id", "partition_date", "metric_name"]),
-    ], "V1 seller performance (customer-service metrics), one row per metric and snapshot.")  # fmt: skip
+        _not_null("metric_name", "each row is one metric of one window"),
+        _between("rate", 0, 1, "rates are stored as fractions in [0, 1] (the documented report writes percent; "
+                 "the parser divides by 100): a value above 1 means a percent slipped through"),
+        _between("window_end_lag_days", 0, MAX_SNAPSHOT_LAG_DAYS, "stale V1 snapshot: the freshest window of the "
+                 "report (customer experience, contact response) should end within days of the snapshot"),
+        _e("expect_compound_columns_to_be_unique", "one row per account x marketplace x partition x metric x "
+           "channel x window: a repeated one is a duplicated element",
+           column_list=["account_id", "marketplace_id", "partition_date", "metric_group", "metric_name",
+                        "fulfillment_channel", "window_start_date", "window_end_date"]),
+    ], "V1 seller performance, one row per metric x channel x window of each snapshot.")  # fmt: skip
     return [
         orders, feedback, returns, perf, v1,
         *(_raw_volume(t) for t in ("orders", "seller_feedback", "returns", "seller_performance")),
@@ -313,7 +336,7 @@ def mart_suites() -> list[Suite]:
     metrics = Suite(
         "marts_fct_health_metrics_daily", "marts.fct_health_metrics_daily", "marts/fct_health_metrics_daily",
         "metrics", "Reported and recomputed metrics per day.", (
-            _between("value", 0, 1, "rates are fractions in [0, 1]"),
+            _between("rate_value", 0, 1, "rates are fractions in [0, 1] (metrics in hours, *_hours, are not rates)"),
             _between("numerator", 0, None, "counts are >= 0"),
             _between("denominator", 0, None, "counts are >= 0"),
             _between("numerator_excess", None, 0, "a numerator cannot exceed its denominator"),

@@ -5,7 +5,10 @@ from using python-amazon-sp-api 2.1.35 here:
 - the LWA host is a class attribute of ``AccessTokenClient``: a subclass carries the sandbox's;
 - the ``host`` header is derived by cutting ``https://`` off the endpoint, wrong for http URLs;
 - access tokens are cached process-wide, keyed by refresh token (``clear_token_cache``);
-- the client logs request headers (incl. the access token) at DEBUG: keep its logger at INFO.
+- the client logs request headers (incl. the access token) at DEBUG: keep its logger at INFO;
+- its ``Marketplaces`` enum lists some marketplaces only, but the client reads just ``endpoint``,
+  ``marketplace_id`` and ``region`` off it: any catalogue marketplace (or an id the catalogue does not
+  know yet, on the account's region) is passed as a small object with those attributes.
 """
 
 from __future__ import annotations
@@ -17,9 +20,8 @@ from urllib.parse import urlparse
 from sp_api.api import ReportsV2
 from sp_api.auth import access_token_client
 from sp_api.auth.access_token_client import AccessTokenClient
-from sp_api.base import Marketplaces
 
-from orchestration.catalogue import REGION_ENDPOINTS
+from orchestration.catalogue import MARKETPLACES, REGION_ENDPOINTS
 from orchestration.spapi.accounts import SellerAccount
 
 LIVE_LWA_URL = "https://api.amazon.com/auth/o2/token"
@@ -71,17 +73,30 @@ def _token_client_class(lwa_url: str) -> type[AccessTokenClient]:
     )
 
 
-def _sp_api_marketplace(marketplace_id: str) -> Marketplaces:
-    for candidate in Marketplaces:
-        if candidate.marketplace_id == marketplace_id:
-            return candidate
-    raise KeyError(f"python-amazon-sp-api does not know marketplace {marketplace_id!r}")
+#: AWS region python-amazon-sp-api associates with each SP-API region (informational since SigV4 ended).
+_AWS_REGIONS = {"NA": "us-east-1", "EU": "eu-west-1", "FE": "us-west-2"}
+
+
+@dataclass(frozen=True)
+class SpApiMarketplace:
+    """What python-amazon-sp-api's client reads off a ``Marketplaces`` member, for any marketplace id."""
+
+    endpoint: str
+    marketplace_id: str
+    region: str
+
+
+def _sp_api_marketplace(marketplace_id: str, region: str) -> SpApiMarketplace:
+    """The marketplace as the client wants it; the catalogue's region when known, else the account's."""
+    known = MARKETPLACES.get(marketplace_id)
+    spapi_region = known.region if known else region
+    return SpApiMarketplace(REGION_ENDPOINTS[spapi_region], marketplace_id, _AWS_REGIONS[spapi_region])
 
 
 def reports_client(endpoint: SpApiEndpoint, account: SellerAccount, marketplace_id: str) -> ReportsV2:
     """A ReportsV2 client for one account and marketplace (one marketplace per report request)."""
     client = _ReportsClient(
-        marketplace=_sp_api_marketplace(marketplace_id),
+        marketplace=_sp_api_marketplace(marketplace_id, account.region),
         refresh_token=account.refresh_token(),
         credentials={"lwa_app_id": endpoint.lwa_app_id, "lwa_client_secret": endpoint.lwa_client_secret},
         auth_token_client_class=_token_client_class(endpoint.lwa_url),

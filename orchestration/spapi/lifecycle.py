@@ -117,6 +117,8 @@ class ReceivedDocument:
     completed_at: datetime | None
     content: bytes | None = None
     compression: str | None = None
+    content_type: str | None = None
+    """The download's ``Content-Type`` (``text/plain; charset=Cp1252``): the document's declared charset."""
     problem: str | None = None
     """Set when the content is kept as evidence but is unusable (e.g. still truncated after retries)."""
     stats: ExtractionStats = field(default_factory=ExtractionStats)
@@ -242,7 +244,9 @@ class ReportLifecycle:
                     stats=ctx.stats,
                 )  # fmt: skip
                 if status == "DONE":
-                    received.content, received.compression, received.problem = self._download(ctx, client, report)
+                    received.content, received.compression, received.content_type, received.problem = self._download(
+                        ctx, client, report
+                    )
                 else:  # CANCELLED: Amazon has no data for the range, a successful empty result
                     ctx.stats.cancelled_reports += 1
                     log.info("%s %s %s %s: CANCELLED (no data for the range)", report_type.name, account.name,
@@ -324,13 +328,15 @@ class ReportLifecycle:
             raise ReportError(*ctx.names, f"getReportDocument answered without a url: {doc!r:.300}")
         return doc["url"], doc.get("compressionAlgorithm")
 
-    def _download(self, ctx: _Ctx, client, report: dict) -> tuple[bytes, str | None, str | None]:
+    def _download(self, ctx: _Ctx, client, report: dict) -> tuple[bytes, str | None, str | None, str | None]:
+        """(content as received, compressionAlgorithm, Content-Type header, problem or None)."""
         document_id = report.get("reportDocumentId")
         if not document_id:
             raise ReportError(*ctx.names, "report is DONE but has no reportDocumentId")
         problem = None
         content = b""
         compression = None
+        content_type = None
         for attempt in range(1, self.timings.download_attempts + 1):
             url, compression = self._document_link(ctx, client, document_id)
             try:
@@ -349,16 +355,17 @@ class ReportLifecycle:
                 ctx.stats.retries += 1
                 continue
             content = response.content
+            content_type = response.headers.get("content-type")
             ctx.stats.bytes_downloaded += len(content)
             if compression == "GZIP" and not _gzip_complete(content):
                 ctx.stats.truncated_downloads += 1
                 problem = f"downloaded gzip document is truncated or corrupt ({len(content)} bytes)"
                 log.warning("%s: %s (attempt %d)", ctx.report_id, problem, attempt)
                 continue
-            return content, compression, None
+            return content, compression, content_type, None
         if content:
             # Keep what we received as evidence; the loader refuses it with this problem.
-            return content, compression, problem
+            return content, compression, content_type, problem
         raise ReportError(*ctx.names, f"{problem} after {self.timings.download_attempts} attempts")
 
     def _fatal_reason(self, ctx: _Ctx, client, report: dict) -> str:

@@ -11,8 +11,12 @@ folder, fsync, then an exclusive hard link / rename), and an existing file is ne
 same content returns the existing file, different content for the same report id is an error.
 
 The metadata holds only facts about the document (ids, window, timestamps, status, size, hash,
-compression, source); there is no free-form field, so no URL (pre-signed download URLs carry
-signatures), token or secret can end up in it.
+compression, source, the charset the download's ``Content-Type`` or ``ahw import-report
+--encoding`` declared, and the encoding the document is decoded with and what decided it -- the
+parsers apply the same rule, ``orchestration.parsing.encodings.resolve_encoding``); there is no
+free-form field, so no URL (pre-signed download URLs carry
+signatures), token or secret can end up in it. Documents are read back as streams
+(``orchestration.parsing.streams``) after :meth:`Landing.verify` checked their hash.
 """
 
 from __future__ import annotations
@@ -28,8 +32,10 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
+from orchestration.catalogue import MARKETPLACES
+from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
 from orchestration.spapi.report_types import report_type as lookup_report_type
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -60,6 +66,20 @@ class LandingMeta:
     """Optional; derived from ``report_type`` and checked against it when given."""
     format: str | None = None
     """Optional; derived from ``report_type`` and checked against it when given."""
+    content_type: str | None = None
+    """The download's ``Content-Type`` header, e.g. ``text/plain; charset=Cp1252`` (None for imports)."""
+    charset: str | None = None
+    """The charset declared for the document (from ``content_type``, or ``ahw import-report --encoding``)."""
+
+
+def _head(content: bytes, compressed: bool) -> bytes:
+    """The first decompressed bytes of a document (enough for a byte-order mark or an XML declaration)."""
+    if not compressed:
+        return content[:512]
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(content[: 64 * 1024], 512)
+    except zlib.error:
+        return b""  # corrupt gzip: the parser says so, with the file's name
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,16 @@ class Landing:
     # -- write -------------------------------------------------------------------------------
     def save(self, content: bytes, meta: LandingMeta) -> LandedDocument:
         """Land ``content`` exactly as received; idempotent for identical content, never overwrites."""
+        rt = self._check_meta(meta)
+        compressed = meta.compression == "GZIP" or (meta.compression is None and content[:2] == GZIP_MAGIC)
+        path = self._path_for(meta, compressed)
+        sha = hashlib.sha256(content).hexdigest()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write_once(path, content, sha)
+        self._write_meta(meta, rt, path, sha, len(content), compressed, _head(content, compressed))
+        return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=len(content))
+
+    def _check_meta(self, meta: LandingMeta):
         rt = lookup_report_type(meta.report_type)
         if meta.report_type_key not in (None, rt.key) or meta.format not in (None, rt.format):
             raise LandingError(
@@ -126,11 +156,10 @@ class Landing:
             )
         if meta.compression not in (None, "GZIP"):
             raise LandingError(f"unsupported compression {meta.compression!r}")
-        compressed = meta.compression == "GZIP" or (meta.compression is None and content[:2] == GZIP_MAGIC)
-        path = self.document_path(meta, compressed=compressed)
-        meta_path = self.meta_path(meta)
-        sha = hashlib.sha256(content).hexdigest()
+        return rt
 
+    def _path_for(self, meta: LandingMeta, compressed: bool) -> Path:
+        path = self.document_path(meta, compressed=compressed)
         # Another name of the same report (compressed vs not) would be a second version: refuse.
         other = self.document_path(meta, compressed=not compressed)
         if other.exists():
@@ -138,9 +167,22 @@ class Landing:
                 f"{other} already holds report {meta.report_id}; refusing to land a "
                 f"{'compressed' if compressed else 'plain'} copy next to it"
             )
+        return path
 
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_once(path, content, sha)
+    def _write_meta(
+        self, meta: LandingMeta, rt, path: Path, sha: str, size: int, compressed: bool, head: bytes
+    ) -> None:
+        mp = MARKETPLACES.get(meta.marketplace_id)
+        try:
+            encoding, encoding_source, _ = resolve_encoding(
+                rt.format,
+                head,
+                meta.charset,
+                "import option" if meta.source == "import" else "download charset",
+                mp.flat_file_encoding if mp else None,
+            )
+        except UnknownCharset:
+            encoding, encoding_source = None, None  # the parser refuses it, naming the charset
         document = {
             "report_id": meta.report_id,
             "report_type": rt.name,
@@ -151,18 +193,49 @@ class Landing:
             "requested_at": _iso(meta.requested_at),
             "completed_at": _iso(meta.completed_at),
             "processing_status": meta.processing_status,
-            "bytes": len(content),
+            "bytes": size,
             "sha256": sha,
             "compression": "GZIP" if compressed else None,
             "source": meta.source,
+            "content_type": meta.content_type,
+            "charset": meta.charset,
+            "encoding": encoding,
+            "encoding_source": encoding_source,
             "file": path.name,
             "landed_at": _iso(datetime.now(UTC)),
         }
+        meta_path = self.meta_path(meta)
         if not meta_path.exists():
             meta_bytes = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
             with contextlib.suppress(FileExistsError):  # a concurrent writer landed it first
                 self._link_new(meta_path, meta_bytes)
-        return LandedDocument(path=path, meta_path=meta_path, sha256=sha, bytes=len(content))
+
+    def save_file(self, source: Path | str, meta: LandingMeta) -> LandedDocument:
+        """Land the file at ``source`` as received, streamed in chunks (a large file never sits in memory)."""
+        src = Path(source)
+        rt = self._check_meta(meta)
+        digest = hashlib.sha256()
+        with src.open("rb") as fh:
+            head = fh.read(2)
+            fh.seek(0)
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        sha, size = digest.hexdigest(), src.stat().st_size
+        compressed = meta.compression == "GZIP" or (meta.compression is None and head == GZIP_MAGIC)
+        path = self._path_for(meta, compressed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists():
+            self._same_or_conflict(path, sha)
+        else:
+            try:
+                with src.open("rb") as fh:
+                    self._link_new(path, fh)
+            except FileExistsError:
+                self._same_or_conflict(path, sha)
+        with src.open("rb") as fh:
+            head = _head(fh.read(64 * 1024), compressed)
+        self._write_meta(meta, rt, path, sha, size, compressed, head)
+        return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=size)
 
     def _write_once(self, path: Path, content: bytes, sha: str) -> None:
         if path.exists():
@@ -175,7 +248,11 @@ class Landing:
 
     @staticmethod
     def _same_or_conflict(path: Path, sha: str) -> None:
-        existing = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        existing = digest.hexdigest()
         if existing != sha:
             raise LandingError(
                 f"{path} already exists with different content (sha256 {existing[:12]}..., new "
@@ -183,12 +260,16 @@ class Landing:
             )
 
     @staticmethod
-    def _link_new(path: Path, content: bytes) -> None:
-        """Create ``path`` with ``content`` atomically; FileExistsError if it already exists."""
+    def _link_new(path: Path, content: bytes | BinaryIO) -> None:
+        """Create ``path`` with ``content`` (bytes or a stream) atomically; FileExistsError if it exists."""
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(content)
+                if isinstance(content, bytes):
+                    fh.write(content)
+                else:
+                    for chunk in iter(lambda: content.read(1 << 20), b""):
+                        fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             try:
@@ -216,6 +297,18 @@ class Landing:
         if path.name.endswith(".gz") or content[:2] == GZIP_MAGIC:
             return decompress(content, path)
         return content
+
+    def verify(self, landed: LandedDocument) -> None:
+        """LandingError naming the file when it is missing or changed since it was landed (chunked hash)."""
+        digest = hashlib.sha256()
+        try:
+            with landed.path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise LandingError(f"cannot read landed document {landed.path}: {exc}") from None
+        if digest.hexdigest() != landed.sha256:
+            raise LandingError(f"{landed.path} changed since it was landed (sha256 {digest.hexdigest()[:12]}...)")
 
     def load_meta(self, landed: LandedDocument) -> dict:
         return json.loads(landed.meta_path.read_text())

@@ -69,12 +69,26 @@ DDL = [
   snapshot_at TIMESTAMP, account_status VARCHAR, ahr_status VARCHAR, ahr_score INTEGER,
   performance_metrics JSON, document JSON,{PROVENANCE})""",
     f"""CREATE TABLE raw.seller_performance_v1 (
-  snapshot_at TIMESTAMP, metric_name VARCHAR, window_start_date DATE, window_end_date DATE, rate DOUBLE,
-  target_value DOUBLE, target_condition VARCHAR, status VARCHAR, measures JSON, element_xml VARCHAR,{PROVENANCE})""",
+  snapshot_at TIMESTAMP, metric_group VARCHAR, metric_name VARCHAR, fulfillment_channel VARCHAR,
+  window_start_date DATE, window_end_date DATE, rate DOUBLE, reported_rate DOUBLE, reported_rate_unit VARCHAR,
+  numerator BIGINT, denominator BIGINT, value DOUBLE, value_unit VARCHAR, target_value DOUBLE,
+  target_condition VARCHAR, status VARCHAR, measures JSON, element_xml VARCHAR,{PROVENANCE})""",
     """CREATE TABLE raw.load_log (
   report_type VARCHAR, report_id VARCHAR, account_id VARCHAR, marketplace_id VARCHAR, partition_date DATE,
-  rows_loaded BIGINT, landing_file VARCHAR, sha256 VARCHAR, loaded_at TIMESTAMP)""",
+  rows_loaded BIGINT, landing_file VARCHAR, sha256 VARCHAR, loaded_at TIMESTAMP, encoding VARCHAR,
+  encoding_source VARCHAR, date_formats JSON, flags JSON, rows_rejected INTEGER, unmapped_elements JSON)""",
+    """CREATE TABLE raw.rejected_rows (
+  report_type VARCHAR, report_id VARCHAR, account_id VARCHAR, marketplace_id VARCHAR, landing_file VARCHAR,
+  source_row_number INTEGER, raw_text VARCHAR, reason VARCHAR, loaded_at TIMESTAMP)""",
 ]
+
+#: Columns the V1 rows below fill: the old flat shape as a loader before the V1 redesign wrote it
+#: (no metric_group, channel or counts: staging reads the counts from measures).
+V1_COLUMNS = (
+    "snapshot_at, metric_name, window_start_date, window_end_date, rate, target_value, target_condition, "
+    "status, measures, element_xml, report_id, account_id, marketplace_id, partition_date, landing_file, "
+    "loaded_at, source_row_number"
+)
 
 
 def _range(start: dt.date, end: dt.date, *, long_form: bool) -> dict:
@@ -363,7 +377,11 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
                 )
             )
         day += dt.timedelta(days=1)
-    con.executemany("INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", load_rows)
+    con.executemany(
+        "INSERT INTO raw.load_log (report_type, report_id, account_id, marketplace_id, partition_date, rows_loaded, "
+        "landing_file, sha256, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        load_rows,
+    )
 
     # acme/US feedback: order 00003 rating 1, 00010 rating 2 (MFN), 00014 (AFN) rating 3 (not negative).
     feedback = [
@@ -505,7 +523,7 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
             + _prov(f"v1-acme-US-{day}", "acme", US, day, 2)
         )
     con.executemany(f"INSERT INTO raw.seller_performance VALUES ({', '.join(['?'] * 13)})", perf_rows)
-    con.executemany(f"INSERT INTO raw.seller_performance_v1 VALUES ({', '.join(['?'] * 17)})", v1_rows)
+    con.executemany(f"INSERT INTO raw.seller_performance_v1 ({V1_COLUMNS}) VALUES ({', '.join(['?'] * 17)})", v1_rows)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use: python tests/dbt/raw_fixtures.py out.duckdb

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import duckdb
 import pytest
 
+from orchestration.catalogue import MARKETPLACES
 from orchestration.ingest import IngestFailed, ingest, snapshot_moment
+from orchestration.parsing.encodings import charset_of_content_type, python_codec
 from orchestration.sandbox import Fault
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.landing import Landing
@@ -64,6 +67,30 @@ def test_flat_files_land_in_raw_with_the_worlds_row_counts(
     landed = list((landing.root / report_type.key).rglob("*.gz"))
     assert len(landed) == result.documents_landed > 0
     assert all(p.with_name(p.name.split(".")[0] + ".meta.json").exists() for p in landed)
+
+
+def test_each_document_is_decoded_as_its_download_declares_and_the_load_log_says_how(
+    server, accounts, endpoint, landing, warehouse
+):
+    run(ORDERS, warehouse, accounts, endpoint, landing)
+    metas = [json.loads(p.read_text()) for p in (landing.root / ORDERS.key).rglob("*.meta.json")]
+    assert metas and all(m["content_type"] for m in metas)  # what the download's response said
+    logged = {
+        (a, m): (encoding, source)
+        for a, m, encoding, source in warehouse.execute(
+            "select distinct account_id, marketplace_id, encoding, encoding_source from raw.load_log "
+            "where landing_file is not null"
+        ).fetchall()
+    }
+    for meta in metas:
+        encoding, source = logged[(meta["account_id"], meta["marketplace_id"])]
+        assert meta["charset"] == charset_of_content_type(meta["content_type"])
+        assert (meta["encoding"], meta["encoding_source"]) == (encoding, source)  # landing and load log agree
+        if meta["charset"]:  # a declared charset decides
+            assert (encoding, source) == (python_codec(meta["charset"]), "download charset")
+        else:  # nothing declared: the catalogue, and the load log says so
+            mp = MARKETPLACES[meta["marketplace_id"]]
+            assert (encoding, source) == (python_codec(mp.flat_file_encoding), "catalogue")
 
 
 def test_provenance_on_every_row_and_no_buyer_pii(server, accounts, endpoint, landing, warehouse):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -120,3 +121,27 @@ def test_every_suite_is_a_blocking_dagster_check_without_a_second_list():
         if k.name == "great_expectations"
     }
     assert {s.asset_key for s in all_suites() if s.asset_key.startswith(("raw/", "marts/"))} <= checks
+
+
+def test_raw_gate_reports_rows_kept_aside_as_a_warning_and_accepts_any_marketplace_for_snapshots(tmp_path):
+    """A flat file with a row that did not fit loads (the rest is good): the raw gate passes with a
+    warning naming rows_rejected. A JSON snapshot of a marketplace outside the catalogue passes too."""
+    from orchestration.spapi.report_types import RETURNS, SELLER_PERFORMANCE
+    from orchestration.warehouse.landing import Landing
+    from orchestration.warehouse.loader import import_file
+
+    cases = Path(__file__).resolve().parents[1] / "fixtures" / "field_cases"
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    landing = Landing(tmp_path / "landing")
+    import_file(con, landing, cases / "10-returns-shifted-field.tsv", RETURNS, "acct", "ATVPDKIKX0DER", salt="s")
+    outcome = validate(con, suite("raw_returns"), date(2026, 11, 20), date(2026, 11, 20))
+    assert outcome.success
+    assert [(f.column, f.severity) for f in outcome.failures] == [("rows_rejected", "warning")]
+
+    snapshot = json.loads((cases / "14-v2-no-marketplace-id.json").read_text())
+    snapshot["accountStatuses"][0]["marketplaceId"] = "A1NEWMARKET0XY"
+    path = tmp_path / "new-marketplace.json"
+    path.write_text(json.dumps(snapshot))
+    import_file(con, landing, path, SELLER_PERFORMANCE, "acct", "A1NEWMARKET0XY", salt="s")
+    outcome = validate(con, suite("raw_seller_performance"), date(2026, 7, 24), date(2026, 7, 24))
+    assert not [f for f in outcome.failures if f.column == "marketplace_id"]

@@ -6,6 +6,9 @@ import pytest
 from sp_api.base import Marketplaces
 
 from orchestration.catalogue import CATALOGUE_DIR, MARKETPLACES, REGIONS, UnknownMarketplace, marketplace
+from orchestration.parsing.encodings import python_codec
+from orchestration.spapi.accounts import SellerAccount
+from orchestration.spapi.client import SpApiEndpoint, reports_client
 
 # The marketplaces of Amazon's SP-API marketplace list the issue names (NA, EU and FE regions).
 REQUIRED_COUNTRIES = {
@@ -34,7 +37,7 @@ def test_every_row_is_complete(field):
         if field == "timezone":
             ZoneInfo(value)
         if field == "flat_file_encoding":
-            codecs.lookup({"Cp1252": "cp1252", "Shift_JIS": "cp932"}.get(value, value))
+            codecs.lookup(python_codec(value))  # the parsers' mapping of Amazon's charset names
     assert set(REGIONS) == {"NA", "EU", "FE"}
 
 
@@ -51,3 +54,17 @@ def test_dbt_reads_the_catalogue_itself_as_its_seeds():
     assert not (CATALOGUE_DIR.parents[1] / "dbt_project" / "seeds" / "marketplaces.csv").exists()
     with (CATALOGUE_DIR / "marketplaces.csv").open(encoding="utf-8") as fh:
         assert {r["marketplace_id"] for r in csv.DictReader(fh)} == set(MARKETPLACES)
+
+
+@pytest.mark.parametrize("marketplace_id", [*sorted(MARKETPLACES), "A1NEWMARKET0XY"])
+def test_python_amazon_sp_api_marketplaces_are_no_limit(marketplace_id):
+    """Every catalogue marketplace (Amazon.nl, Amazon.in, ... included) and an id the catalogue does not
+    know yet get a client: python-amazon-sp-api's enum is not consulted."""
+    region = MARKETPLACES[marketplace_id].region if marketplace_id in MARKETPLACES else "EU"
+    account = SellerAccount("acct", "A1SELLER", region, (marketplace_id,), refresh_token_value="t")
+    client = reports_client(SpApiEndpoint(lwa_app_id="app", lwa_client_secret="secret"), account, marketplace_id)
+    try:
+        assert client.marketplace_id == marketplace_id
+        assert client.endpoint == REGIONS[region].endpoint
+    finally:
+        client.close()

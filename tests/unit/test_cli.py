@@ -79,12 +79,36 @@ def test_import_report_names_the_problem_and_keeps_the_file_in_landing(tmp_path)
     assert any(p.suffix != ".json" or "meta" not in p.name for p in landed)
 
 
-def test_import_report_rejects_unknown_report_types_and_marketplaces(tmp_path):
+def test_import_report_rejects_unknown_report_types_and_flat_files_of_unknown_marketplaces(tmp_path):
     path = tmp_path / "x.tsv"
-    path.write_text("a\n")
+    path.write_text("Date\tRating\tOrder ID\n25/11/26\t1\t1\n")
     bad_type = CliRunner().invoke(main, ["import-report", "--report-type", "GET_NOPE", "--account", "a",
                                          "--marketplace", "ATVPDKIKX0DER", str(path)])  # fmt: skip
     assert bad_type.exit_code == 2 and "unknown report type" in bad_type.output
     bad_mkt = CliRunner().invoke(main, ["import-report", "--report-type", "GET_SELLER_FEEDBACK_DATA", "--account",
                                         "a", "--marketplace", "XX", str(path)])  # fmt: skip
-    assert bad_mkt.exit_code == 2 and "unknown marketplace" in bad_mkt.output
+    assert bad_mkt.exit_code == 1
+    (line,) = [x for x in bad_mkt.output.splitlines() if x.strip()]
+    assert "unknown marketplace id 'XX'" in line and "flat-file encoding and usual date formats" in line
+    assert "orchestration/catalogue/marketplaces.csv" in line
+    bad_encoding = CliRunner().invoke(main, ["import-report", "--report-type", "GET_SELLER_FEEDBACK_DATA",
+                                             "--account", "a", "--marketplace", "ATVPDKIKX0DER", "--encoding",
+                                             "klingon", str(path)])  # fmt: skip
+    assert bad_encoding.exit_code == 2 and "unknown charset 'klingon'" in bad_encoding.output
+
+
+def test_a_json_report_of_a_marketplace_outside_the_catalogue_loads_flagged(world, tmp_path):
+    unknown = "A1NEWMARKET0XY"
+    as_of = datetime.combine(date(2026, 6, 20), time(23, 59, 59), tzinfo=UTC)
+    document = v2_document(world, "acme-home", ["ATVPDKIKX0DER"], as_of)
+    for entry in document["accountStatuses"] + document["performanceMetrics"]:
+        entry["marketplaceId"] = unknown
+    path = tmp_path / "performance.json"
+    path.write_text(json.dumps(document))
+    result = CliRunner().invoke(main, ["import-report", "--report-type", "GET_V2_SELLER_PERFORMANCE_REPORT",
+                                       "--account", "acme-home", "--marketplace", unknown, str(path)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "flags: unknown_marketplace" in result.output
+    assert raw("select marketplace_id, count(*) from raw.seller_performance group by 1") == [(unknown, 1)]
+    flags = raw("select flags from raw.load_log where marketplace_id = '" + unknown + "'")
+    assert [json.loads(f) for (f,) in flags] == [["unknown_marketplace"]]

@@ -92,7 +92,7 @@ def test_metadata_has_only_known_fields(landing: Landing):
     assert set(info) == {
         "report_id", "report_type", "account_id", "marketplace_id", "data_start_time", "data_end_time",
         "requested_at", "completed_at", "processing_status", "bytes", "sha256", "compression", "source",
-        "file", "landed_at",
+        "content_type", "charset", "encoding", "encoding_source", "file", "landed_at",
     }  # fmt: skip
     assert not any(word in landed.meta_path.read_text().lower() for word in ("token", "secret", "http"))
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
-from orchestration.spapi.parsers import DocumentError, parse_document
+from orchestration.parsing import DocumentError
+from orchestration.parsing.pii import classify_column, salted_hash
+from orchestration.raw_schema import parsed_arrow_schema
 from orchestration.spapi.report_types import (
     ORDERS,
     RETURNS,
@@ -16,8 +19,6 @@ from orchestration.spapi.report_types import (
     SELLER_PERFORMANCE,
     SELLER_PERFORMANCE_V1,
 )
-from orchestration.warehouse.pii import classify_column, salted_hash
-from orchestration.warehouse.schema import parsed_arrow_schema
 from tests.warehouse.wh_samples import (
     DE,
     FEEDBACK_HEADERS,
@@ -27,11 +28,11 @@ from tests.warehouse.wh_samples import (
     SALT,
     US,
     V1_XML,
-    ctx,
     feedback_doc,
     json_bytes,
     order_row,
     orders_doc,
+    parse_all,
     return_row,
     returns_doc,
     tsv,
@@ -40,7 +41,7 @@ from tests.warehouse.wh_samples import (
 
 
 def parse(rt, data, marketplace=US):
-    return parse_document(rt, data, context=ctx(rt.name, marketplace), salt=SALT)
+    return parse_all(rt, data, marketplace)
 
 
 def all_text(parsed) -> str:
@@ -155,10 +156,14 @@ def test_orders_malformed_values_name_row_column_value(column, value):
     assert repr(value) in err.value.problem
 
 
-def test_orders_row_with_too_many_fields():
+def test_orders_row_with_too_many_fields_is_kept_aside_and_the_others_load():
     data = orders_doc() + b"\t".join([b"x"] * (len(ORDER_HEADERS) + 2)) + b"\n"
-    with pytest.raises(DocumentError, match="row 4 has"):
-        parse(ORDERS, data)
+    parsed = parse(ORDERS, data)
+    assert parsed.table.num_rows == 3
+    (rejected,) = parsed.rejected
+    assert rejected.source_row_number == 4
+    assert f"{len(ORDER_HEADERS) + 2} fields but the header has {len(ORDER_HEADERS)}" in rejected.reason
+    assert parsed.facts.rows_rejected == 1 and "rows_rejected" in parsed.facts.flags
 
 
 def test_empty_and_header_only_documents_give_zero_rows():
@@ -169,18 +174,28 @@ def test_empty_and_header_only_documents_give_zero_rows():
         assert parsed.table.schema == parsed_arrow_schema(rt.raw_table)
 
 
-def test_bom_crlf_and_cp1252():
+def test_bom_crlf_and_the_catalogue_encoding():
     data = b"\xef\xbb\xbf" + feedback_doc().replace(b"\n", b"\r\n")
     parsed = parse(SELLER_FEEDBACK, data)
     assert parsed.table.num_rows == 3 and parsed.warnings == []
+    assert (parsed.facts.encoding, parsed.facts.encoding_source) == ("utf-8", "bom")
     cp = tsv(FEEDBACK_HEADERS, [["25.11.26", "1", "Qualität schlecht", "", "302-1", ""]]).decode().encode("cp1252")
     parsed = parse(SELLER_FEEDBACK, cp, DE)
     assert parsed.table.column("comments")[0].as_py() == "Qualität schlecht"
-    assert any("cp1252" in w for w in parsed.warnings)
+    assert (parsed.facts.encoding, parsed.facts.encoding_source) == ("cp1252", "catalogue")
 
 
-def test_undecodable_bytes():
-    with pytest.raises(DocumentError, match="neither UTF-8 nor cp1252"):
+def test_utf8_bytes_where_only_the_catalogue_says_cp1252_are_refused_not_garbled():
+    data = tsv(FEEDBACK_HEADERS, [["25/11/26", "1", "Cassé", "", "403-1", ""]])
+    with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*usual encoding is cp1252"):
+        parse(SELLER_FEEDBACK, data, FR)
+    declared = parse_all(SELLER_FEEDBACK, data, FR, declared_charset="utf8", charset_source="import option")
+    assert declared.table.column("comments").to_pylist() == ["Cassé"]
+    assert (declared.facts.encoding, declared.facts.encoding_source) == ("utf-8", "import option")
+
+
+def test_undecodable_bytes_name_the_encoding_and_the_offset():
+    with pytest.raises(DocumentError, match="does not decode as utf-8: byte offset 12 "):
         parse(SELLER_FEEDBACK, b"Date\tRating\n\x81\x8d\xff\n")
 
 
@@ -203,7 +218,7 @@ def test_feedback_us():
 
 def test_feedback_german_headers_and_date_format():
     headers = ["Datum", "Bewertung", "Kommentare", "Ihre Antwort", "Bestellnummer", "E-Mail-Adresse des Bewerters"]
-    data = tsv(headers, [["25.11.26", "2", "Zu spät", "", "302-1", "kunde@example.de"]])
+    data = tsv(headers, [["25.11.26", "2", "Zu spät", "", "302-1", "kunde@example.de"]]).decode().encode("cp1252")
     parsed = parse(SELLER_FEEDBACK, data, DE)
     row = parsed.table.to_pylist()[0]
     assert row["feedback_date"] == date(2026, 11, 25)
@@ -217,7 +232,7 @@ def test_feedback_french_headers():
     headers = ["Date", "Note", "Commentaires", "Votre réponse", "Numéro de commande",
                "Adresse e-mail de l\u2019évaluateur"]  # fmt: skip
     data = tsv(headers, [["25/11/26", "1", "Cassé", "Désolé", "403-1", "client@example.fr"]])
-    row = parse(SELLER_FEEDBACK, data, FR).table.to_pylist()[0]
+    row = parse_all(SELLER_FEEDBACK, data, FR, declared_charset="utf8").table.to_pylist()[0]
     assert row["feedback_date"] == date(2026, 11, 25)
     assert (row["rating"], row["your_response"], row["order_id"]) == (1, "Désolé", "403-1")
     assert row["rater_email_hash"] == salted_hash("client@example.fr", SALT)
@@ -226,8 +241,8 @@ def test_feedback_french_headers():
 @pytest.mark.parametrize(
     "date_value, rating, problem",
     [
-        ("2026-11-25", "1", "'Date': value '2026-11-25' is not a date in the marketplace's format %m/%d/%y"),
-        ("25/11/26", "1", "'Date': value '25/11/26'"),  # day-first in a month-first marketplace
+        ("yesterday", "1", "'Date': value 'yesterday' is not a date"),
+        ("45/45/45", "1", "'Date': value '45/45/45' is not a real date in any order"),
         ("11/25/26", "bad", "'Rating': value 'bad' is not a rating"),
         ("11/25/26", "6", "'Rating': value '6' is outside the rating range 1-5"),
         ("11/25/26", "0", "'Rating': value '0' is outside"),
@@ -246,9 +261,18 @@ def test_feedback_malformed_values(date_value, rating, problem):
     assert problem in err.value.problem
 
 
-def test_feedback_us_date_in_german_marketplace_is_rejected():
-    with pytest.raises(DocumentError, match=r"row 1, column 'Date': value '11/25/26'.*%d\.%m\.%y"):
-        parse(SELLER_FEEDBACK, feedback_doc([["11/25/26", "1", "", "", "1", ""]]), DE)
+def test_feedback_month_first_dates_in_a_day_first_marketplace_are_read_as_the_document_proves():
+    parsed = parse(SELLER_FEEDBACK, feedback_doc([["11/25/26", "1", "", "", "1", ""]]), DE)
+    assert parsed.table.column("feedback_date").to_pylist() == [date(2026, 11, 25)]
+    assert parsed.facts.date_formats["feedback_date"]["decided_by"] == "document"
+
+
+def test_feedback_mixed_date_orders_are_refused_with_the_rows():
+    rows = [["11/25/26", "1", "", "", "1", ""], ["11/24/26", "1", "", "", "2", ""], ["25/11/26", "2", "", "", "3", ""]]
+    with pytest.raises(DocumentError) as err:
+        parse(SELLER_FEEDBACK, feedback_doc(rows))
+    assert "mixes date orders" in err.value.problem
+    assert "row 1 ('11/25/26')" in err.value.problem and "row 3 ('25/11/26')" in err.value.problem
 
 
 def test_feedback_missing_rating_column():
@@ -285,8 +309,8 @@ def test_returns():
 
 
 def test_returns_malformed_date_and_flag():
-    with pytest.raises(DocumentError, match=r"row 1, column 'Return request date': value '2026-11-20'"):
-        parse(RETURNS, returns_doc([return_row("1", "2026-11-20")]))
+    with pytest.raises(DocumentError, match=r"row 1, column 'Return request date': value 'someday'"):
+        parse(RETURNS, returns_doc([return_row("1", "someday")]))
     with pytest.raises(DocumentError, match=r"row 1, column 'A-to-Z Claim': value 'perhaps'"):
         parse(RETURNS, returns_doc([return_row("1", "11/20/2026", **{"A-to-Z Claim": "perhaps"})]))
 
@@ -381,3 +405,20 @@ def test_v1_invalid(data, match):
 def test_v1_marketplace_missing():
     with pytest.raises(DocumentError, match=f"no sellerPerformanceReport for marketplace {DE}"):
         parse(SELLER_PERFORMANCE_V1, V1_XML, DE)
+
+
+def test_decimal_cells_read_alike_in_the_batch_cast_and_the_per_cell_path():
+    plain = [
+        order_row(str(i), "2026-05-01T00:00:00Z", **{"item-price": v}) for i, v in enumerate(["19.99", "+5", ".5"])
+    ]
+    assert parse(ORDERS, orders_doc(rows=plain)).table.column("item_price").to_pylist() == [
+        Decimal("19.99"), Decimal("5.00"), Decimal("0.50"),
+    ]  # fmt: skip
+    eu = [order_row(str(i), "2026-05-01T00:00:00Z", **{"item-price": v}) for i, v in enumerate(["12,50", "1.235", "7"])]
+    assert parse(ORDERS, orders_doc(rows=eu)).table.column("item_price").to_pylist() == [
+        Decimal("12.50"), Decimal("1.24"), Decimal("7.00"),
+    ]  # fmt: skip
+    for bad, problem in [("1e3", "is not a decimal number"), ("99999999999999999.99", "does not fit DECIMAL(18,2)")]:
+        rows = [order_row("1", "2026-05-01T00:00:00Z"), order_row("2", "2026-05-01T00:00:00Z", **{"item-price": bad})]
+        with pytest.raises(DocumentError, match=re.escape(f"row 2, column 'item-price': value '{bad}' {problem}")):
+            parse(ORDERS, orders_doc(rows=rows))

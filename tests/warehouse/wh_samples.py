@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from orchestration.spapi.parsers import DocumentContext
+from orchestration.parsing import DocumentContext, ParseOptions, parse_bytes
 
 US = "ATVPDKIKX0DER"
 DE = "A1PA6795UKMFR9"
@@ -241,3 +241,21 @@ def ctx(report_type: str, marketplace: str = US, report_id: str = "R1", account:
 
 def json_bytes(doc: dict) -> bytes:
     return json.dumps(doc).encode()
+
+
+class Parsed:
+    """A parsed document read to the end: its table, warnings, facts and rejected rows."""
+
+    def __init__(self, document):
+        self.table = document.table()
+        self.document = document
+        self.warnings = document.warnings
+        self.unknown_columns = document.unknown_columns
+        self.facts = document.facts
+        self.rejected = document.rejected
+
+
+def parse_all(report_type, data: bytes, marketplace: str = US, *, report_id: str = "R1", **options) -> Parsed:
+    """Parse ``data`` as ``report_type`` for account acme and read every batch."""
+    context = ctx(report_type.name, marketplace, report_id)
+    return Parsed(parse_bytes(report_type, data, context=context, options=ParseOptions(salt=SALT, **options)))

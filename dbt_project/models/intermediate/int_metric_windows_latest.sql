@@ -86,9 +86,11 @@ final as (
             and series.fulfillment_channel = metrics.fulfillment_channel
     left join metric_targets
         on series.metric_name = metric_targets.metric_name
+    -- several windows of one metric (V1 reports 60- and 90-day order defect rates, V2 and V1 7- and
+    -- 30-day cancellation rates): the one closest to Amazon's published window is the one it rates
     qualify row_number() over (
             partition by series.account_id, series.marketplace_id, series.metric_name, series.fulfillment_channel
-            order by metrics.window_days desc nulls last
+            order by abs(metrics.window_days - series.default_window_days) nulls last, metrics.window_days desc
         ) = 1
 
 )

@@ -10,6 +10,9 @@
 -- window_days of the metrics Amazon reports (V2 and V1), with the target that applies (Amazon's
 -- reported targetValue wins, the seed metric_targets fills in when it is absent) and our own
 -- comparison of value and target. Amazon's status is kept beside it, never overwritten.
+-- Where the V2 and the V1 report give the same metric, channel and window for a day (e.g. the
+-- 30-day late shipment rate), the V2 value is kept: it is the report the rating model is built on;
+-- V1 adds the windows V2 lacks (90-day order defect rate) and accounts without a V2 snapshot.
 -- Incremental by snapshot date: the JSON is unnested once, for the days a run loads.
 with
 
@@ -54,7 +57,8 @@ unioned as (
         amazon_status,
         window_start_date,
         window_end_date,
-        report_id
+        report_id,
+        1 as report_priority
     from v2_metrics
     union all
     select
@@ -72,8 +76,19 @@ unioned as (
         amazon_status,
         window_start_date,
         window_end_date,
-        report_id
+        report_id,
+        2 as report_priority
     from v1_metrics
+
+),
+
+deduplicated as (
+
+    select * from unioned
+    qualify row_number() over (
+            partition by account_id, marketplace_id, snapshot_date, metric_name, fulfillment_channel, window_days
+            order by report_priority
+        ) = 1
 
 ),
 
@@ -96,7 +111,7 @@ targeted as (
         unioned.window_start_date,
         unioned.window_end_date,
         unioned.report_id
-    from unioned
+    from deduplicated as unioned
     left join metric_targets
         on unioned.metric_name = metric_targets.metric_name
 

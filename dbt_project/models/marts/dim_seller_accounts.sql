@@ -1,4 +1,5 @@
--- One row per seller account (the configured account name) seen in any raw report.
+-- One row per seller account (the configured account name) seen in any raw report, the V1
+-- seller performance report included (an account may have V1 documents and no V2 snapshot).
 with
 
 snapshots as (
@@ -25,6 +26,12 @@ returns as (
 
 ),
 
+v1_metrics as (
+
+    select * from {{ ref('stg_spapi__v1_performance_metrics') }}
+
+),
+
 seen as (
 
     select
@@ -46,6 +53,11 @@ seen as (
         account_id,
         marketplace_id
     from returns
+    union
+    select
+        account_id,
+        marketplace_id
+    from v1_metrics
 
 ),
 

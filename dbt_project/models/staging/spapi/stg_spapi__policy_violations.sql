@@ -1,8 +1,12 @@
 -- One row per snapshot (account x marketplace x snapshot_date) x policy category of the V2
 -- seller performance report. A category is a known key (both spellings, e.g. documentRequests /
--- documentRequest) or any other object carrying `defectsCount`. A missing `defectsCount` on a
--- present object is 0 (Amazon leaves zero counts out of sparse objects).
+-- documentRequest) or any other object carrying `defectsCount` that is not a rate metric: a rate
+-- metric (a key of spapi_rate_metrics(), or any object with a `rate`) stays a metric even when it
+-- carries `defectsCount` (real lateShipmentRate objects do). A missing `defectsCount` on a present
+-- category is 0 (Amazon leaves zero counts out of sparse objects).
 {%- set categories = spapi_policy_categories() %}
+{%- set rate_metric_keys = [] %}
+{%- for metric in spapi_rate_metrics() %}{% do rate_metric_keys.extend(metric['keys']) %}{% endfor %}
 with
 
 snapshots as (
@@ -89,7 +93,11 @@ violations as (
     from categorized
     where
         known_category_key is not null
-        or json_exists(metric_object, '$.defectsCount')
+        or (
+            json_exists(metric_object, '$.defectsCount')
+            and not json_exists(metric_object, '$.rate')
+            and amazon_key not in ({{ "'" ~ (rate_metric_keys | unique | join("', '")) ~ "'" }})
+        )
 
 ),
 

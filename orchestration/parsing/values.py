@@ -1,0 +1,110 @@
+"""Typed values of flat-file cells, derived from the raw schema's column types.
+
+Each converter takes the cell's text (never empty: empty cells are NULL before a converter runs) and
+returns the Python value of the column's Arrow type, or raises :class:`CellError` with a short
+explanation that the parser completes with the row, the column and the value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+
+class CellError(ValueError):
+    """A malformed cell; carries the human explanation."""
+
+
+_INT = re.compile(r"[+-]?\d+")
+
+
+def to_int(value: str) -> int:
+    v = value.strip()
+    if not _INT.fullmatch(v):
+        raise CellError("is not an integer")
+    n = int(v)
+    if not -(2**31) <= n < 2**31:
+        raise CellError("is out of the INTEGER range")
+    return n
+
+
+def to_rating(value: str) -> int:
+    """Feedback star rating: an integer 1-5 (the report carries 1-3)."""
+    v = value.strip()
+    if not v.isdigit():
+        raise CellError("is not a rating (an integer 1-5)")
+    n = int(v)
+    if not 1 <= n <= 5:
+        raise CellError("is outside the rating range 1-5")
+    return n
+
+
+_DEC_QUANT = Decimal("0.01")
+_DEC_MAX = Decimal("9999999999999999.99")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
+_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def to_decimal(value: str) -> Decimal:
+    """DECIMAL(18,2); a decimal comma without thousands separators (``12,50``) is read as EU sellers write it."""
+    v = value.strip()
+    if _DECIMAL_COMMA.fullmatch(v):
+        v = v.replace(",", ".")
+    if not _DECIMAL.fullmatch(v):
+        raise CellError("is not a decimal number")
+    try:
+        d = Decimal(v).quantize(_DEC_QUANT, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation:
+        raise CellError("is not a decimal number") from None
+    if abs(d) > _DEC_MAX:
+        raise CellError("does not fit DECIMAL(18,2)")
+    return d
+
+
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def to_bool(value: str) -> bool:
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    raise CellError("is not a boolean (true/false, Y/N)")
+
+
+def parse_iso_timestamp(value: str) -> datetime:
+    """ISO 8601 with offset or Z (``2026-05-01T13:45:12+00:00``, ``2020-10-20T00:00Z``) -> UTC naive."""
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(v)
+    if parsed.tzinfo is None:
+        return parsed
+    return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def to_timestamp(value: str) -> datetime:
+    try:
+        return parse_iso_timestamp(value)
+    except ValueError:
+        raise CellError("is not an ISO 8601 timestamp") from None
+
+
+def to_str(value: str) -> str:
+    return value
+
+
+#: Converter per DDL type of the raw schema (DATE columns are read by orchestration.parsing.dates).
+BY_DDL_TYPE: dict[str, Callable[[str], Any]] = {
+    "VARCHAR": to_str,
+    "INTEGER": to_int,
+    "BIGINT": to_int,
+    "DECIMAL(18,2)": to_decimal,
+    "BOOLEAN": to_bool,
+    "TIMESTAMP": to_timestamp,
+}

@@ -1,0 +1,199 @@
+"""Each class of real-document quirk beyond its handed case: every marketplace of the catalogue round
+trips through documents rendered in its encoding, date formats and header language; Shift_JIS beyond
+cp1252; BOM, CRLF and trailing blank lines in every format; undecodable bytes named by encoding and
+offset; unknown header variants and the closest header; size caps; rows that do not fit."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import date
+
+import pytest
+
+from orchestration.catalogue import MARKETPLACES, header_variants
+from orchestration.parsing import DocumentError
+from orchestration.parsing.encodings import python_codec
+from orchestration.parsing.flat_files import FLAT_SPECS
+from orchestration.parsing.headers import matcher
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
+from tests.warehouse.wh_samples import (
+    FEEDBACK_HEADERS,
+    ORDER_HEADERS,
+    RETURN_HEADERS,
+    V1_XML,
+    json_bytes,
+    order_row,
+    orders_doc,
+    parse_all,
+    return_row,
+    tsv,
+    v2_doc,
+)
+
+#: Text each encoding can carry but plain ASCII (and, for cp932, cp1252) cannot.
+TEXT = {
+    "cp1252": "Qualité spät ¿qué? 5 €",
+    "cp932": "ステンレス ボトル ① ～ 東京都",
+    "utf-8": "Zażółć gęślą · Çok geç ışık · متأخر جدا · ステンレス",
+}
+#: One day above 12 proves the order; the others are ambiguous on their own.
+DAYS = [date(2026, 11, 3), date(2026, 11, 25), date(2026, 10, 7)]
+FEEDBACK_COLUMNS = ["feedback_date", "rating", "comments", "your_response", "order_id", "rater_email"]
+
+
+def localized(report_type: str, columns: list[str], language: str) -> list[str]:
+    variants = header_variants()[report_type]
+    return [variants[c].get(language, variants[c]["en"])[0] for c in columns]
+
+
+@pytest.mark.parametrize("marketplace_id", sorted(MARKETPLACES))
+@pytest.mark.parametrize("declared", [True, False], ids=["download-charset", "catalogue"])
+def test_every_marketplace_round_trips_feedback_and_returns(marketplace_id, declared):
+    mp = MARKETPLACES[marketplace_id]
+    codec = python_codec(mp.flat_file_encoding)
+    text = TEXT[codec]
+    options = {"declared_charset": mp.flat_file_encoding} if declared else {}
+
+    headers = localized(SELLER_FEEDBACK.name, FEEDBACK_COLUMNS, mp.language)
+    rows = [[d.strftime(mp.feedback_date_format), "1", text, "", f"ord-{i}", f"b{i}@example.invalid"]
+            for i, d in enumerate(DAYS)]  # fmt: skip
+    parsed = parse_all(SELLER_FEEDBACK, tsv(headers, rows).decode().encode(codec), marketplace_id, **options)
+    table = parsed.table.to_pylist()
+    assert [r["feedback_date"] for r in table] == DAYS
+    assert {r["comments"] for r in table} == {text}
+    assert parsed.unknown_columns == [] and parsed.facts.encoding == codec
+    assert parsed.facts.encoding_source == ("download charset" if declared else "catalogue")
+    # A day above 12 rules month-first out, but a two-digit year last still reads as year-first too
+    # (25/11/26 = 2025-11-26): there the marketplace's usual format decides, and the load log says so.
+    decided_by = parsed.facts.date_formats["feedback_date"]["decided_by"]
+    ambiguous = mp.feedback_date_format.startswith("%d") and mp.feedback_date_format.endswith("%y")
+    assert decided_by == ("catalogue" if ambiguous else "document")
+    assert ("date_format_from_catalogue" in parsed.facts.flags) == ambiguous
+
+    returns = [return_row(f"ord-{i}", d.strftime(mp.returns_date_format), **{"Item Name": text,
+               "Order date": d.strftime(mp.returns_date_format)}) for i, d in enumerate(DAYS)]  # fmt: skip
+    parsed = parse_all(RETURNS, tsv(RETURN_HEADERS, returns).decode().encode(codec), marketplace_id, **options)
+    table = parsed.table.to_pylist()
+    assert [r["return_request_date"] for r in table] == DAYS and [r["order_date"] for r in table] == DAYS
+    assert {r["item_name"] for r in table} == {text}
+
+
+@pytest.mark.parametrize("marketplace_id", sorted(MARKETPLACES))
+def test_an_all_ambiguous_column_is_read_by_the_marketplaces_usual_format(marketplace_id):
+    mp = MARKETPLACES[marketplace_id]
+    days = [date(2026, 3, 4), date(2026, 5, 6)]  # every day <= 12: the document cannot tell
+    rows = [[d.strftime(mp.feedback_date_format), "2", "", "", f"o{i}", ""] for i, d in enumerate(days)]
+    parsed = parse_all(SELLER_FEEDBACK, tsv(FEEDBACK_HEADERS, rows), marketplace_id, declared_charset="utf8")
+    assert parsed.table.column("feedback_date").to_pylist() == days
+    decided_by = parsed.facts.date_formats["feedback_date"]["decided_by"]
+    # four-digit years first (SE, JP) prove the order on their own; day/month pairs need the catalogue
+    assert decided_by == ("document" if mp.feedback_date_format.startswith("%Y") else "catalogue")
+
+
+@pytest.mark.parametrize("charset", ["Shift_JIS", "Windows-31J", "MS932", "sjis"])
+def test_shift_jis_characters_outside_cp1252_including_windows_extensions(charset):
+    text = "ステンレス ① ㈱ ～ 髙"  # ①, ㈱ and 髙 exist only in Windows-31J (cp932), not in plain shift_jis
+    data = orders_doc(rows=[order_row("503-1", "2026-11-20T10:15:00+09:00", **{"product-name": text})])
+    parsed = parse_all(ORDERS, data.decode().encode("cp932"), "A1VC38T7YXB528", declared_charset=charset)
+    assert parsed.table.column("product_name").to_pylist() == [text]
+    assert parsed.facts.encoding == "cp932"
+
+
+def with_bom_crlf_and_blank_tail(data: bytes) -> bytes:
+    return b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n").rstrip(b"\r\n") + b"\r\n\r\n"
+
+
+def test_bom_crlf_and_trailing_blank_lines_in_every_format():
+    flat = parse_all(ORDERS, with_bom_crlf_and_blank_tail(orders_doc()))
+    assert flat.table.num_rows == 3 and flat.table.column("amazon_order_id")[0].as_py() == "111-0000001-0000001"
+    assert flat.table.column("signature_confirmation_recommended").to_pylist() == [True, True, True]  # no \r left
+    assert flat.facts.encoding_source == "bom" and not flat.rejected
+
+    v2 = parse_all(SELLER_PERFORMANCE, with_bom_crlf_and_blank_tail(json.dumps(v2_doc(), indent=2).encode()))
+    assert v2.table.column("ahr_score").to_pylist() == [780] and v2.facts.encoding_source == "bom"
+
+    v1 = parse_all(SELLER_PERFORMANCE_V1, with_bom_crlf_and_blank_tail(V1_XML))
+    assert v1.table.column("metric_name").to_pylist() == ["contact_response_time", "return_dissatisfaction"]
+    assert v1.facts.encoding_source == "bom"
+
+
+def test_undecodable_bytes_give_the_encoding_and_the_exact_offset_in_every_format():
+    header = "\t".join(FEEDBACK_HEADERS) + "\n"
+    good_row = "11/25/26\t1\tfine\t\t1\t\n"
+    body = (header + good_row * 60_000).encode()  # ~1.5 MB: the bad byte sits past the first decoding chunk
+    offset = len(body) + 9
+    data = body + b"11/25/26\t\xff\tbad\t\t2\t\n"
+    with pytest.raises(DocumentError, match=f"does not decode as utf-8: byte offset {offset} "):
+        parse_all(SELLER_FEEDBACK, data)
+    with pytest.raises(DocumentError, match=f"does not decode as utf-8: byte offset {offset} "):
+        parse_all(SELLER_FEEDBACK, gzip.compress(data))  # offsets count in the decompressed document
+
+    doc = json_bytes(v2_doc())
+    at = doc.index(b"GREAT")
+    with pytest.raises(DocumentError, match=f"does not decode as utf-8: byte offset {at} "):
+        parse_all(SELLER_PERFORMANCE, doc[:at] + b"\xc3\x28" + doc[at + 2 :])
+    at = V1_XML.index(b"GOOD")
+    with pytest.raises(DocumentError, match=f"does not decode as utf-8: byte offset {at} "):
+        parse_all(SELLER_PERFORMANCE_V1, V1_XML[:at] + b"\xff" + V1_XML[at + 1 :])
+    with pytest.raises(DocumentError, match="does not decode as cp1252: byte offset 12"):
+        parse_all(SELLER_FEEDBACK, b"Date\tRating\n\x81\n", "A1PA6795UKMFR9")
+
+
+def test_an_unknown_word_for_a_required_column_is_refused_naming_the_closest_header():
+    headers = ["Date", "Rating", "Comments", "Your Response", "Order-Nummer", "Rater Email"]
+    with pytest.raises(DocumentError) as err:
+        parse_all(SELLER_FEEDBACK, tsv(headers, [["11/25/26", "1", "", "", "1", ""]]))
+    problem = err.value.problem
+    assert "required column(s) missing: order_id" in problem
+    assert "closest header in the document: 'Order-Nummer'" in problem
+    assert "header_variants.json" in problem
+
+
+def test_an_unknown_optional_header_is_kept_with_a_hint_and_known_words_never_land_in_extra_columns():
+    headers = ["Datum", "Bewertung", "Kommentarfeld", "IHRE ANTWORT", "Bestellnummer", "E_Mail des Bewertenden"]
+    parsed = parse_all(
+        SELLER_FEEDBACK, tsv(headers, [["25.11.26", "1", "x", "Danke", "1", "a@b.de"]]), "A1PA6795UKMFR9"
+    )
+    row = parsed.table.to_pylist()[0]
+    assert row["your_response"] == "Danke" and row["rater_email_hash"] is not None
+    assert parsed.unknown_columns == ["Kommentarfeld"]
+    assert json.loads(row["extra_columns"]) == {"Kommentarfeld": "x"}
+    assert any("Kommentarfeld (like 'Kommentare'?)" in w for w in parsed.warnings)
+
+
+def test_every_header_variant_of_the_catalogue_maps_to_its_column():
+    for report_type, columns in header_variants().items():
+        for column, languages in columns.items():
+            for language, names in languages.items():
+                spec = FLAT_SPECS[report_type]
+                m = matcher(report_type, spec.typed_columns + tuple(spec.hashed))
+                for name in names:
+                    assert m.column_for(name, language) == column, (report_type, language, name)
+
+
+def test_a_gzip_bomb_and_oversized_snapshots_fail_fast():
+    bomb = gzip.compress(b"\0" * (8 * 1024 * 1024))
+    with pytest.raises(DocumentError, match="larger than 1048576 bytes once decompressed"):
+        parse_all(ORDERS, bomb, max_document_bytes=1024 * 1024)
+    with pytest.raises(DocumentError, match="larger than 100 bytes; snapshot reports"):
+        parse_all(SELLER_PERFORMANCE, json_bytes(v2_doc()), max_snapshot_bytes=100)
+    with pytest.raises(DocumentError, match="truncated or corrupt gzip"):
+        parse_all(ORDERS, b"\x1f\x8bjunk that is no gzip stream")
+
+
+def test_too_many_rows_that_do_not_fit_refuse_the_document_and_their_text_is_redacted():
+    good = [order_row(f"111-{i}", "2026-05-01T10:00:00Z") for i in range(18)]
+    data = orders_doc(extra_headers=["buyer-email"], rows=good)
+    shifted = "\t".join(
+        ["111-x", "", "2026-05-01T10:00:00Z", "SPRINGFIELD-STRAY", "ask john@example.org"] + ["v"] * len(ORDER_HEADERS)
+    )
+    tail = (shifted + "\tjane@example.com\n").encode()
+    one_bad = parse_all(ORDERS, data + tail)  # 1 of 19 is above 5%, but one row is always tolerated
+    assert one_bad.table.num_rows == 18 and len(one_bad.rejected) == 1
+    text = one_bad.rejected[0].raw_text
+    assert "jane@example.com" not in text and "john@example.org" not in text and "<email:" in text
+    assert "<redacted>" in text  # the fields that would be ship-city / ship-postal-code after the shift
+    with pytest.raises(DocumentError, match=r"2 of 20 rows \(10.0%\) do not fit the header"):
+        parse_all(ORDERS, data + tail + tail)
+    assert parse_all(ORDERS, data + tail + tail, max_rejected_row_share=0.2).table.num_rows == 18
