@@ -188,6 +188,9 @@ _ORDER_KINDS = _kinds(
         ("purchase_order_number", "str"),
         ("price_designation", "str"),
         ("signature_confirmation_recommended", "bool"),
+        ("is_iba", "bool"),
+        ("is_buyer_requested_cancellation", "bool"),
+        ("buyer_requested_cancel_reason", "str"),
     ]
 )
 

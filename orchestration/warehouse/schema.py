@@ -99,6 +99,18 @@ REPORT_COLUMNS: dict[str, tuple[Column, ...]] = {
         _c("purchase_order_number", "VARCHAR"),
         _c("price_designation", "VARCHAR"),
         _c("signature_confirmation_recommended", "BOOLEAN"),
+        _c("is_iba", "BOOLEAN", "is-iba as received (true/false); NULL when the report lacks the column"),
+        _c(
+            "is_buyer_requested_cancellation",
+            "BOOLEAN",
+            "is-buyer-requested-cancellation: the buyer asked to cancel (not a seller cancellation, so Amazon's "
+            "pre-fulfillment cancellation rate leaves it out); NULL when the report lacks the column",
+        ),
+        _c(
+            "buyer_requested_cancel_reason",
+            "VARCHAR",
+            "buyer-requested-cancel-reason: the reason the buyer gave, as received; NULL when none",
+        ),
         _c("buyer_email_hash", "VARCHAR", "salted SHA-256 of buyer-email when the report has it, else NULL"),
         _c("extra_columns", "JSON", "unknown headers {header: value}, NULL when none"),
     ),
@@ -223,11 +235,21 @@ def ddl() -> list[str]:
     return [f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"] + [create_table_sql(t) for t in RAW_TABLES]
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema raw and its tables when missing; safe to call on every run.
+def add_missing_columns_sql(table: str) -> list[str]:
+    """``ALTER TABLE ... ADD COLUMN IF NOT EXISTS`` for every column of ``raw.<table>`` (idempotent)."""
+    return [f"ALTER TABLE {SCHEMA}.{table} ADD COLUMN IF NOT EXISTS {c.name} {c.ddl_type}" for c in raw_columns(table)]
 
-    Existing tables are left as they are (no ALTER): a table created by an older version keeps its
-    columns, and the loader's explicit INSERT column list then fails loudly rather than silently.
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema raw and its tables when missing, and add columns a newer version defines; safe on every run.
+
+    A DuckDB file created by an older version keeps its rows: columns added since (e.g. the orders
+    report's ``is_iba``, ``is_buyer_requested_cancellation``, ``buyer_requested_cancel_reason``) are
+    appended with ``ADD COLUMN IF NOT EXISTS`` and read NULL on old rows. Columns are never dropped or
+    retyped; the loader inserts by column name, so the physical order of an upgraded table does not matter.
     """
     for statement in ddl():
         con.execute(statement)
+    for table in RAW_TABLES:
+        for statement in add_missing_columns_sql(table):
+            con.execute(statement)

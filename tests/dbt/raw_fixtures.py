@@ -50,6 +50,7 @@ DDL = [
   gift_wrap_tax DECIMAL(18,2), item_promotion_discount DECIMAL(18,2), ship_promotion_discount DECIMAL(18,2),
   ship_state VARCHAR, ship_country VARCHAR, promotion_ids VARCHAR, is_business_order BOOLEAN,
   purchase_order_number VARCHAR, price_designation VARCHAR, signature_confirmation_recommended BOOLEAN,
+  is_iba BOOLEAN, is_buyer_requested_cancellation BOOLEAN, buyer_requested_cancel_reason VARCHAR,
   buyer_email_hash VARCHAR, extra_columns JSON,{PROVENANCE})""",
     f"""CREATE TABLE raw.seller_feedback (
   feedback_date DATE, rating INTEGER, comments VARCHAR, your_response VARCHAR, order_id VARCHAR,
@@ -310,6 +311,9 @@ def _orders(account: str, marketplace: str, count: int, first_day: dt.date, days
                     None,
                     None,
                     False,
+                    False,
+                    False,
+                    None,
                     None,
                     None,
                 )
@@ -335,7 +339,7 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
         + _orders("acme", DE, 199, dt.date(2026, 9, 1), 61)
         + _orders("bolt", US, 200, dt.date(2026, 9, 1), 61)
     )
-    con.executemany(f"INSERT INTO raw.orders VALUES ({', '.join(['?'] * 40)})", order_rows)
+    con.executemany(f"INSERT INTO raw.orders VALUES ({', '.join(['?'] * 43)})", order_rows)
 
     # Orders partitions are loaded every day (empty ones too), except bolt's on 2026-11-05.
     load_rows = []
@@ -344,7 +348,7 @@ def _fill(con: duckdb.DuckDBPyConnection) -> None:
         for account, marketplace in (("acme", US), ("acme", DE), ("bolt", US)):
             if account == "bolt" and day == SNAPSHOT_DATES[-1]:
                 continue
-            n = sum(1 for r in order_rows if r[34] == account and r[35] == marketplace and r[36] == day)
+            n = sum(1 for r in order_rows if r[37] == account and r[38] == marketplace and r[39] == day)
             load_rows.append(
                 (
                     ORDERS_REPORT,

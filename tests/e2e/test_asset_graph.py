@@ -40,8 +40,12 @@ def describe_graph() -> dict:
 
 def test_asset_graph_matches_the_reviewed_snapshot():
     current = describe_graph()
-    if os.environ.get("AHW_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+    if os.environ.get("AHW_UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
+    assert SNAPSHOT.exists(), (
+        f"{SNAPSHOT} is missing: review the graph and write it with "
+        "AHW_UPDATE_SNAPSHOTS=1 uv run pytest tests/e2e/test_asset_graph.py"
+    )
     assert json.loads(SNAPSHOT.read_text()) == current
 
 

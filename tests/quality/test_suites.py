@@ -107,3 +107,16 @@ def test_raw_suites_pass_on_an_empty_partition(name):
     con = duckdb.connect()
     ensure_raw_schema(con)
     assert validate(con, suite(name), date(2026, 6, 1), date(2026, 6, 1)).success
+
+
+def test_every_suite_is_a_blocking_dagster_check_without_a_second_list():
+    """A suite added to suites.py becomes a check: the registry is the suites themselves."""
+    from orchestration.definitions import defs
+    from orchestration.quality.suites import all_suites
+
+    checks = {
+        "/".join(k.asset_key.path)
+        for k in defs.resolve_asset_graph().asset_check_keys
+        if k.name == "great_expectations"
+    }
+    assert {s.asset_key for s in all_suites() if s.asset_key.startswith(("raw/", "marts/"))} <= checks

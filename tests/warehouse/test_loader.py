@@ -239,3 +239,45 @@ def test_import_truncated_gzip_is_a_document_error(con, landing, tmp_path):
     src.write_bytes(gzip.compress(orders_doc() * 20)[:-25])
     with pytest.raises(DocumentError, match="truncated or corrupt gzip"):
         import_file(con, landing, src, ORDERS, "acme", US, salt=SALT)
+
+
+BUYER_CANCEL_HEADERS = ["is-iba", "is-buyer-requested-cancellation", "buyer-requested-cancel-reason"]
+
+
+def test_older_orders_table_gains_the_new_columns_and_keeps_its_rows(con):
+    """A DuckDB file created before is_iba & co. existed: ensure_raw_schema adds them, old rows read NULL,
+    and a document with the new headers loads typed values into them."""
+    old_columns = [
+        c for c in raw_columns("orders") if c.name not in {h.replace("-", "_") for h in BUYER_CANCEL_HEADERS}
+    ]
+    con.execute("CREATE SCHEMA raw")
+    con.execute(f"CREATE TABLE raw.orders ({', '.join(f'{c.name} {c.ddl_type}' for c in old_columns)})")
+    con.execute(
+        "INSERT INTO raw.orders (amazon_order_id, account_id, marketplace_id, partition_date) "
+        "VALUES ('111-OLD', 'acme', ?, DATE '2026-04-30')",
+        [US],
+    )
+    ensure_raw_schema(con)
+    ensure_raw_schema(con)  # idempotent on an upgraded file
+    assert rows(con, "SELECT is_iba, is_buyer_requested_cancellation, buyer_requested_cancel_reason "
+                     "FROM raw.orders WHERE amazon_order_id = '111-OLD'") == [(None, None, None)]  # fmt: skip
+    doc = orders_doc(
+        extra_headers=BUYER_CANCEL_HEADERS,
+        rows=[
+            order_row("111-0000001-0000001", "2026-05-01T13:45:12+00:00", **{
+                "is-iba": "false", "is-buyer-requested-cancellation": "true",
+                "buyer-requested-cancel-reason": "Order Created by Mistake", "order-status": "Cancelled"}),
+            order_row("111-0000002-0000002", "2026-05-01T14:00:00+00:00", **{
+                "is-iba": "true", "is-buyer-requested-cancellation": "false"}),
+        ],
+    )  # fmt: skip
+    load(con, ORDERS, doc, [D1])
+    got = rows(
+        con,
+        "SELECT amazon_order_id, is_iba, is_buyer_requested_cancellation, buyer_requested_cancel_reason, "
+        "extra_columns FROM raw.orders WHERE partition_date = DATE '2026-05-01' ORDER BY amazon_order_id",
+    )
+    assert got == [
+        ("111-0000001-0000001", False, True, "Order Created by Mistake", None),
+        ("111-0000002-0000002", True, False, None, None),
+    ]
