@@ -1,6 +1,8 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_order_defects_identified'}}}) }}
 -- Amazon's metrics count only the seller's cancellations and only Amazon marketplace orders: no
 -- defect (and so no attribution row or roll-off) may come from a cancellation the buyer requested
--- or from a multi-channel fulfillment order. Fails with each such defect.
+-- or from a multi-channel fulfillment order. Fails with each such defect. (The meta attaches the
+-- test to the defects table as its Dagster asset check: it reads two models.)
 with
 
 defects as (

@@ -30,7 +30,7 @@ Multi-channel fulfillment (MCF) orders come from the seller's own shop and are f
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 #: ``sales-channel`` of multi-channel fulfillment orders in the all-orders report.
@@ -98,9 +98,10 @@ class Order:
     def is_buyer_requested_cancellation(self) -> bool:
         return self.cancelled_at is not None and self.buyer_cancel_reason is not None
 
-    @property
-    def events(self) -> tuple[datetime, ...]:
-        """Every moment the order changed, in time order."""
+    events: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+    """Every moment the order changed, in time order (derived once: documents ask for it per report)."""
+
+    def __post_init__(self) -> None:
         moments = [self.purchase, self.authorized]
         if self.cancelled_at is not None:
             moments.append(self.cancelled_at)
@@ -108,7 +109,14 @@ class Order:
             moments.extend(self.shipped_at)
         if self.invoice_at is not None:
             moments.append(self.invoice_at)
-        return tuple(sorted(moments))
+        object.__setattr__(self, "events", tuple(sorted(moments)))
+
+    @property
+    def defect_dates(self) -> tuple[date | None, date | None, date | None]:
+        """(1-2 star feedback, A-to-z claim, chargeback) dates, None where the order has none."""
+        negative = self.feedback[0] if self.feedback is not None and self.feedback[1] <= 2 else None
+        claim = self.return_[0] if self.return_ is not None and self.return_[1] else None
+        return negative, claim, self.chargeback
 
     def last_updated_at(self, t: datetime) -> datetime | None:
         """The order's ``last-updated-date`` as a report generated at ``t`` shows it (None: not placed yet)."""

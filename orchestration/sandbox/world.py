@@ -230,6 +230,9 @@ class World:
         self._orders_of_day = lru_cache(maxsize=4096)(self._generate_orders)
         self._day_count = lru_cache(maxsize=65536)(self._order_count)
         self.mcf_count = lru_cache(maxsize=65536)(self._mcf_count)
+        self.day_index = lru_cache(maxsize=8192)(self._day_index)
+        self._updated_on = lru_cache(maxsize=4096)(self._orders_by_update_day)
+        # V2 and V1 of one snapshot count the same days at the same moment: share those counts.
         self.day_facts = lru_cache(maxsize=65536)(self._day_facts)
         self._violations: dict[tuple[str, str], list[Violation]] = {}
         for a in self.accounts:
@@ -497,6 +500,17 @@ class World:
             ))  # fmt: skip
         return orders
 
+    def _orders_by_update_day(self, account_name: str, marketplace_id: str, purchase_day: date,
+                              t: datetime) -> dict[date, list[Order]]:  # fmt: skip
+        """Orders purchased on ``purchase_day`` by the UTC date of their last update as of ``t`` (cached:
+        a 30-day report asks each purchase day for eleven update days)."""
+        by_day: dict[date, list[Order]] = {}
+        for o in self._orders_of_day(account_name, marketplace_id, purchase_day):
+            updated = o.last_updated_at(t)
+            if updated is not None:
+                by_day.setdefault(updated.date(), []).append(o)
+        return by_day
+
     def orders(self, account_name: str, marketplace_id: str, purchase_day: date, *,
                include_mcf: bool = True) -> tuple[Order, ...]:  # fmt: skip
         """World facts of the orders purchased on ``purchase_day`` (includes facts the TSV lacks).
@@ -586,10 +600,8 @@ class World:
         catalog = self._catalogs[account_name]
         rows: list[tuple[datetime, str, int, dict[str, str]]] = []
         for back in range(MAX_LIFECYCLE_DAYS + 1):
-            for o in self._orders_of_day(account_name, marketplace_id, day - timedelta(days=back)):
+            for o in self._updated_on(account_name, marketplace_id, day - timedelta(days=back), t).get(day, ()):
                 updated = o.last_updated_at(t)
-                if updated is None or updated.date() != day:
-                    continue
                 status = o.status_at(t)
                 show_prices = o.priced and status != "Pending"
                 for idx, (p_idx, qty) in enumerate(o.items):
@@ -724,7 +736,10 @@ class World:
         return rows
 
     # ------------------------------------------------------------------ metrics (ground truth)
-    def _day_facts(self, account_name: str, marketplace_id: str, day: date, as_of: datetime | None) -> metrics.DayFacts:
+    def _day_index(self, account_name: str, marketplace_id: str, day: date) -> metrics.DayIndex:
+        return metrics.day_index(self, account_name, marketplace_id, day)
+
+    def _day_facts(self, account_name: str, marketplace_id: str, day: date, as_of: datetime) -> metrics.DayFacts:
         return metrics.day_facts(self, account_name, marketplace_id, day, as_of)
 
     def performance(self, account_name: str, marketplace_id: str, as_of: datetime) -> dict:
