@@ -10,7 +10,7 @@ export UV_COMPILE_BYTECODE := 1
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 RUN := $(UV) run --frozen
 
-.PHONY: install demo dev test lint format sandbox dbt-parse clean
+.PHONY: install demo dev test lint format sandbox dbt-parse clean browser
 
 $(UV_BOOTSTRAP):
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
@@ -36,8 +36,23 @@ dev: install  ## Dagster UI against the embedded sandbox
 sandbox: install  ## serve the SP-API sandbox standalone on :8787
 	$(RUN) ahw sandbox
 
-test: install  ## every test
+test: install browser  ## every test
 	$(RUN) pytest -n 2 --dist loadfile -q
+
+# The browser tests drive Debian's chromium through Playwright (never a browser download). CI runs
+# `make test` as root on a clean Debian machine, so it installs the package; elsewhere it says how.
+CHROMIUM := /usr/bin/chromium
+browser:  ## Debian's chromium for the browser tests (installed with apt-get when running as root)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else \
+	    echo "The browser tests need Debian's chromium at $(CHROMIUM): run 'sudo apt-get install chromium'" \
+	         "(or 'make browser' as root), then 'make test' again." >&2; exit 1; \
+	  fi; }
+	@test -x $(CHROMIUM) || { echo "apt-get did not install $(CHROMIUM)" >&2; exit 1; }
 
 lint: install
 	$(RUN) ruff check .

@@ -23,7 +23,7 @@ def _day(value: str | None) -> date | None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail of our own code (never secrets).")
 def main(verbose: bool) -> None:
-    """Account health warehouse: SP-API reports -> DuckDB -> dbt marts.
+    """Account health warehouse: SP-API reports -> DuckDB -> dbt marts -> HTML report.
 
     Configuration comes from the environment: AHW_DATA_DIR (default ./data), AHW_DUCKDB_PATH
     (default $AHW_DATA_DIR/warehouse.duckdb), AHW_ACCOUNTS_FILE (live mode; absent = sandbox).
@@ -79,6 +79,20 @@ def _run(job: str, first: date, last: date, sandbox_end_date: date | None = None
         sys.exit(1)
     click.echo(f"run succeeded in {elapsed:.1f}s")
     print_summary(settings.duckdb_path)
+    report = _report_written(result)
+    if report:
+        click.echo(f"\naccount-health report (open in a browser): {report}")
+
+
+def _report_written(result) -> str | None:
+    """Path of the HTML report the run wrote (its asset's ``path`` metadata), if the job included it."""
+    from orchestration.defs.reports.assets import REPORT_KEY
+
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == REPORT_KEY:
+            path = event.step_materialization_data.materialization.metadata.get("path")
+            return str(path.value) if path is not None else None
+    return None
 
 
 @main.command()
@@ -87,6 +101,32 @@ def summary() -> None:
     from orchestration.summary import print_summary
 
     print_summary(load_settings().duckdb_path)
+
+
+@main.command()
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the report to (default $AHW_DATA_DIR/report).",
+)
+def report(output: Path | None) -> None:
+    """Write the HTML account-health report from the DuckDB file and print the path of its index.html.
+
+    Reads the marts with a read-only connection; the pages open from disk, with no network access.
+    """
+    from orchestration.report import ReportDataError, build_report
+
+    settings = load_settings()
+    try:
+        result = build_report(settings.duckdb_path, output or settings.report_dir)
+    except ReportDataError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"wrote {result.pages} page(s) for {len(result.account_pages)} account x marketplace(s), "
+        f"data as of {result.as_of}",
+        err=True,
+    )
+    click.echo(str(result.index.resolve()))
 
 
 @main.command()

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(default=Path("data"), validation_alias=AliasChoices("AHW_DATA_DIR"))
-    """AHW_DATA_DIR: data root (landing area, DuckDB file, exports, quality page); default ``./data``."""
+    """AHW_DATA_DIR: data root (landing area, DuckDB file, exports, HTML report, quality page); default ``./data``."""
     duckdb_path_setting: Path | None = _env("AHW_DUCKDB_PATH")
     """AHW_DUCKDB_PATH: the one DuckDB file dbt and Dagster share; default ``$AHW_DATA_DIR/warehouse.duckdb``."""
     accounts_file: Path | None = _env("AHW_ACCOUNTS_FILE")
@@ -140,6 +140,11 @@ class Settings(BaseSettings):
     def landing_dir(self) -> Path:
         """Raw documents exactly as received."""
         return self.data_dir / "landing"
+
+    @property
+    def report_dir(self) -> Path:
+        """The HTML account-health report (index.html and one page per account x marketplace)."""
+        return self.data_dir / "report"
 
     @property
     def is_live(self) -> bool:

@@ -9,12 +9,13 @@ from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.defs.reports.assets import html_report_assets
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
 
 defs = dg.Definitions(
-    assets=[*report_assets, *dbt_model_assets, *export_assets],
+    assets=[*report_assets, *dbt_model_assets, *export_assets, *html_report_assets],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[extraction_job, daily_pipeline_job],
     schedules=[daily_pipeline_schedule],

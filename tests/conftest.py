@@ -42,3 +42,32 @@ def _isolated_environment(tmp_path, monkeypatch):
     clear_token_cache()
     yield
     clear_token_cache()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's chromium, headless, through Playwright (tests/browser.py); one per test module.
+
+    Module scope keeps Playwright's event loop alive only while a module that needs a browser runs.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        try:
+            browser = launch_chromium(playwright)
+        except RuntimeError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium):
+    """A fresh browser profile (no cache, no cookies) with a laptop-sized window."""
+    from tests.browser import LAPTOP_VIEWPORT
+
+    context = chromium.new_context(viewport=LAPTOP_VIEWPORT)
+    yield context
+    context.close()

@@ -66,4 +66,7 @@ def test_every_stage_hangs_together():
     assert dbt_sources - {"raw/load_log"} <= set(graph), "dbt sources are the extraction assets"
     assert {"raw/orders", "raw/seller_performance"} <= dbt_sources
     assert set(graph["exports/marts_parquet"]["deps"]) >= {"marts/fct_account_health_rating"}
-    assert all(a["partitioned"] for k, a in graph.items() if k.startswith(("raw/", "marts/fct_", "exports/")))
+    assert set(graph["reports/account_health_html"]["deps"]) >= {"marts/fct_account_health_summary"}
+    assert all(
+        a["partitioned"] for k, a in graph.items() if k.startswith(("raw/", "marts/fct_", "exports/", "reports/"))
+    )

@@ -143,3 +143,23 @@ def test_no_secret_reaches_logs_landing_or_tables(warehouse, world):
     for schema, table in tables:
         text = query(path, f'select string_agg(cast(t as varchar), \'|\') from "{schema}"."{table}" as t')[0][0] or ""
         assert not [s for s in secrets if s in text], f"{schema}.{table}"
+
+
+def test_the_run_writes_the_html_report_for_every_account_and_marketplace(warehouse, world, days):
+    path, result = warehouse
+    from orchestration.defs.reports.assets import REPORT_KEY
+    from orchestration.report.account_page import page_name
+
+    # One report for the run, recorded as a materialization of each partition of its range.
+    events = [e for e in result.get_asset_materialization_events() if e.asset_key == REPORT_KEY]
+    assert len(events) == len(days)
+    metadata = events[-1].step_materialization_data.materialization.metadata
+    index = Path(path).parent / "report" / "index.html"
+    assert metadata["path"].value == str(index)
+    pairs = [(a.name, m) for a in world.accounts for m in a.marketplace_ids]
+    assert metadata["page_count"].value == len(pairs) + 1
+    overview = index.read_text()
+    assert all(page_name(a, m) in overview and (index.parent / page_name(a, m)).exists() for a, m in pairs)
+    secrets = [a.refresh_token for a in world.accounts] + [world.lwa_client_secret]
+    pages = "".join(p.read_text() for p in index.parent.glob("*.html"))
+    assert not [s for s in secrets if s in pages]

@@ -6,8 +6,9 @@ scheduled run of 06-25 goes ahead. Every raw check of 06-25 passes (the data of 
 four days of history keep the raw volume ratio inside its bound) and dbt builds the marts, but the
 mart suites see the hole the missing day leaves in the daily history (``marts_fct_account_health_
 snapshots``: days_since_previous_snapshot; ``marts_rating_history``: missing_days). Real GX
-validations on real marts fail, Dagster's blocking checks skip ``exports/marts_parquet``, and the
-Parquet files BI tools read stay those of the good run. Nothing is tightened or edited for the test.
+validations on real marts fail, Dagster's blocking checks skip ``exports/marts_parquet`` and
+``reports/account_health_html``, and the Parquet files BI tools read and the HTML report stay those of
+the good run. Nothing is tightened or edited for the test.
 """
 
 from __future__ import annotations
@@ -49,12 +50,14 @@ def runs(tmp_path_factory):
     with sandbox_pipeline_env(data, END, SCALE):
         good = run_job("daily_pipeline", GOOD_FIRST, GOOD_LAST, instance=dg.DagsterInstance.ephemeral())
         after_good = _files(data / "exports")
+        report_after_good = _files(data / "report")
         counts = _mart_counts(data / "warehouse.duckdb")
         gap = run_job("daily_pipeline", NEXT, NEXT, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
         after_gap = _files(data / "exports")
         yield {
             "data": data, "good": good, "gap": gap, "after_good": after_good, "after_gap": after_gap,
-            "counts_after_good": counts,
+            "counts_after_good": counts, "report_after_good": report_after_good,
+            "report_after_gap": _files(data / "report"),
         }  # fmt: skip
 
 
@@ -126,3 +129,12 @@ def test_a_failed_mart_check_blocks_the_export_and_the_files_stay_those_of_the_g
         "select suite_name from quality.validation_results where not success and suite_name like 'marts_%'",
     )
     assert {r[0] for r in recorded} >= {"marts_fct_account_health_snapshots", "marts_rating_history"}
+
+
+def test_a_failed_mart_check_keeps_the_html_report_of_the_good_run(runs):
+    report = dg.AssetKey(["reports", "account_health_html"])
+    assert report in _materialized(runs["good"])
+    assert "index.html" in runs["report_after_good"]
+    # The report hangs off the same marts: the failed checks skip it, and the pages stay the good run's.
+    assert report not in _materialized(runs["gap"])
+    assert runs["report_after_gap"] == runs["report_after_good"]

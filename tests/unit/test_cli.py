@@ -15,7 +15,7 @@ from orchestration.cli import main
 from orchestration.sandbox import World, WorldConfig
 from orchestration.sandbox.documents import render_tsv, v2_document
 
-COMMANDS = ["demo", "run", "summary", "sandbox", "import-report"]
+COMMANDS = ["demo", "run", "summary", "report", "sandbox", "import-report"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])

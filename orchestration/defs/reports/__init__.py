@@ -1,0 +1,1 @@
+"""Reports: the static HTML account-health report, written after the marts passed their checks."""
