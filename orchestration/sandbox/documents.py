@@ -5,7 +5,8 @@ sent. Flat files follow orchestration/README.md, written in the marketplace's da
 encoding (``formats.py`` has the table of which account writes which); the V1 XML has the shape
 Amazon's report documentation describes (metric families nested in groups, several windows per
 family, rates in percent, no marketplace id); the V2 JSON follows ``accountHealthReport-2020-11-18``
-*plus* the real-data quirks of DESIGN.md section 2, spread deterministically over accounts and
+*plus* the quirks real payloads show (the AHR status under ``ahrStatus``, extra and sparse keys,
+Amazon's example spellings, both timestamp forms), spread deterministically over accounts and
 marketplaces (see ``v2_style``) so that every quirk reaches the parser in a normal sandbox run:
 
 ============================  ==========================================================

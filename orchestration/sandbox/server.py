@@ -1,7 +1,7 @@
 """A local HTTP emulator of Login with Amazon + Reports API 2021-06-30, over real HTTP.
 
 Why it exists: with no credentials everything runs against this server through the same client
-code that talks to Amazon (DESIGN.md section 6), so it speaks Amazon's wire protocol -- paths,
+code that talks to Amazon, so it speaks Amazon's wire protocol -- paths,
 status codes, error shape, headers, throttling, pre-signed gzip downloads -- as described by the
 official model ``reports_2021-06-30.json``. It imitates Amazon, never our extractor.
 
