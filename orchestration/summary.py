@@ -20,6 +20,8 @@ HEALTH_SUMMARY_SQL = f"""
         coalesce(reported_ahr::varchar, '-') as reported,
         estimated_ahr as estimated,
         band,
+        orders_180d,
+        mcf_orders_180d as mcf_180d,
         coalesce(worst_metric_name, '-') as worst_metric,
         case when worst_metric_value is null then '-'
             else printf('%.2f%% vs %s %.2f%%', 100 * worst_metric_value,

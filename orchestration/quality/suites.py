@@ -239,11 +239,12 @@ def raw_suites() -> list[Suite]:
         _not_null("fulfillment_channel", "metrics are split by channel (MFN/AFN)"),
         _e("expect_column_values_to_be_in_set", "MFN/AFN split of every metric depends on it",
            column="fulfillment_channel", value_set=["Amazon", "Merchant"]),
-        _e("expect_column_values_to_be_in_set", "cancellation rate counts Cancelled; other states are in-flight",
+        _e("expect_column_values_to_be_in_set", "cancellation rate counts Cancelled; other states are in-flight "
+           "(InvoiceUnconfirmed: shipped, the business invoice not yet confirmed)",
            column="order_status", value_set=["Pending", "Unshipped", "Shipped", "Cancelled", "Shipping",
-                                             "PartiallyShipped", "Canceled"]),
-        _between("quantity", 1, 10000, "an order line has at least one unit; a negative or zero quantity is a "
-                 "mis-keyed adjustment, not an order, and would distort volume credit"),
+                                             "PartiallyShipped", "InvoiceUnconfirmed", "Canceled"]),
+        _between("quantity", 0, 10000, "units of an order line; Amazon's report shows 0 on cancelled items, and a "
+                 "negative quantity is a mis-keyed adjustment, not an order, and would distort volume credit"),
         _between("item_price", 0, 1_000_000, "prices are >= 0 in the order report (refunds are elsewhere)"),
         _day_offset("last_updated_day_offset", "last-updated-date"),
         _between("purchase_to_update_days", 0, 400, "an order is updated after it was purchased"),

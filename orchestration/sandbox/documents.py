@@ -1,25 +1,31 @@
 """Render report documents in Amazon's formats from the world's ground truth.
 
 Why it exists: parsers are tested against what Amazon actually sends, not against what we wish it
-sent. Flat files follow orchestration/README.md exactly; the V2 JSON follows
-``accountHealthReport-2020-11-18`` *plus* the real-data quirks of DESIGN.md section 2, spread
-deterministically over accounts and marketplaces (see ``v2_style``) so that every quirk reaches
-the parser in a normal sandbox run:
+sent. Flat files follow orchestration/README.md, written in the marketplace's date formats and text
+encoding (``formats.py`` has the table of which account writes which); the V1 XML has the shape
+Amazon's report documentation describes (metric families nested in groups, several windows per
+family, rates in percent, no marketplace id); the V2 JSON follows ``accountHealthReport-2020-11-18``
+*plus* the quirks real payloads show (the AHR status under ``ahrStatus``, extra and sparse keys,
+Amazon's example spellings, both timestamp forms), spread deterministically over accounts and
+marketplaces (see ``v2_style``) so that every quirk reaches the parser in a normal sandbox run:
 
 ============================  ==========================================================
 acme-home US                  ``ahrStatus`` + ``ahrScore``; short timestamps (``T00:00Z``)
 acme-home CA                  ``ahrStatus``, no ``ahrScore``; short timestamps
-brightline-outdoor GB, FR     ``ahrStatus``; long timestamps (``T23:59:59Z``); sparse objects
-                              (zero counts omitted); ``lateShipmentRateList`` items without
+brightline-outdoor GB, FR,    ``ahrStatus``; long timestamps (``T23:59:59Z``); sparse objects
+NL                            (zero counts omitted); ``lateShipmentRateList`` items without
                               counts; ``policyViolationWarnings``; GB has ``ahrScore``
 brightline-outdoor DE         schema spelling ``accountHealthRatingStatus`` + ``ahrScore``
 cobalt-gadgets US             Amazon-example spellings ``prefulfillmentCancelRate``,
                               ``warningState``, ``documentRequest``; ``ahrScore``;
                               ``customerProductReviewsPolicyViolations``
 cobalt-gadgets MX             like US but ``accountHealthRatingStatus``, no ``ahrScore``
+hinoki-kitchen JP             ``ahrStatus`` + ``ahrScore``; short timestamps
+hinoki-kitchen AU             ``ahrStatus``, no ``ahrScore``; short timestamps
 ============================  ==========================================================
 
-Every value comes from ``World.performance`` so document and ground truth always agree.
+Every value comes from ``World.performance`` / ``World.v1_metrics`` so document and ground truth
+always agree.
 """
 
 from __future__ import annotations
@@ -27,8 +33,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from xml.sax.saxutils import escape
 
+from orchestration.sandbox.formats import STRUCTURED, UTF8, TextEncoding
 from orchestration.sandbox.world import (
     AHR_SCORE_MARKETPLACES,
     FEEDBACK_COLUMNS,
@@ -54,14 +60,15 @@ EXTRA_COLUMN = "sandbox-unknown-column"
 
 # ---------------------------------------------------------------------------------------- flat files
 def flat_rows(world: World, report_type: str, account_name: str, marketplace_id: str,
-              start: datetime, end: datetime) -> list[dict[str, str]]:  # fmt: skip
-    """Rows of a flat report for ``start..end`` (orders by last-updated timestamp, others by date)."""
+              start: datetime, end: datetime, as_of: datetime | None = None) -> list[dict[str, str]]:  # fmt: skip
+    """Rows of a flat report for ``start..end`` (orders by last-updated timestamp, others by date),
+    as a report generated at ``as_of`` shows them (orders: their status then; default: the end of the world)."""
     rows: list[dict[str, str]] = []
     day = start.astimezone(UTC).date()
     last = end.astimezone(UTC).date()
     while day <= last:
         if report_type == ORDERS.name:
-            for r in world.order_item_rows(account_name, marketplace_id, day):
+            for r in world.order_item_rows(account_name, marketplace_id, day, as_of):
                 ts = datetime.fromisoformat(r["last-updated-date"])
                 if start <= ts <= end:
                     rows.append(r)
@@ -105,11 +112,15 @@ def apply_tsv_fault(kind: str | None, report_type: str, columns: list[str],
     return columns, rows
 
 
-def render_tsv(columns: list[str], rows: list[dict[str, str]]) -> bytes:
-    """Tab-separated UTF-8 with a header row (values never contain tabs or newlines)."""
+def render_tsv(columns: list[str], rows: list[dict[str, str]], encoding: TextEncoding = UTF8) -> bytes:
+    """Tab-separated text with a header row in ``encoding`` (values never contain tabs or newlines).
+
+    Raises UnicodeEncodeError when a value has a character the encoding cannot write: the sandbox
+    never replaces characters silently.
+    """
     lines = ["\t".join(columns)]
     lines.extend("\t".join(r.get(c, "") for c in columns) for r in rows)
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    return ("\n".join(lines) + "\n").encode(encoding.codec)
 
 
 # ---------------------------------------------------------------------------------------- V2 JSON
@@ -288,29 +299,86 @@ def v2_document(world: World, account_name: str, marketplace_ids: list[str], as_
 
 
 # ---------------------------------------------------------------------------------------- V1 XML
+def _percent(fraction: float) -> str:
+    """A V1 rate: percent with at most two decimals (``0.5`` is half a percent)."""
+    return f"{round(fraction * 100, 2):g}"
+
+
+def _time_frame(window: tuple[date, date]) -> str:
+    first, last = window
+    return f"<timeFrame><start>{first.isoformat()}T00:00:00Z</start><end>{last.isoformat()}T23:59:59Z</end></timeFrame>"
+
+
+def _counted_rate(element: str, count: int, denominator: int) -> str:
+    return f"<{element}><count>{count}</count><rate>{_percent(count / denominator if denominator else 0.0)}</rate></{element}>"
+
+
+def v1_report_xml(v1: dict) -> list[str]:
+    """One ``<sellerPerformanceReport>`` from ``World.v1_metrics``: the shape of Amazon's report
+    documentation (families nested in groups, one element per window, rates in percent, no marketplace id)."""
+    out = ["  <sellerPerformanceReport>", "    <performanceChecklist>"]
+    out += [f"      <{name}><status>{status}</status></{name}>" for name, status in v1["performance_checklist"].items()]
+    out += ["    </performanceChecklist>", "    <orderDefects>"]
+    for m in v1["order_defects"]:
+        n = m["order_count"]
+        out.append(
+            f"      <orderDefectMetrics>{_time_frame(m['window'])}<fulfilledBy>{m['fulfilled_by']}</fulfilledBy>"
+            f"<orderCount>{n}</orderCount>{_counted_rate('orderWithDefects', m['order_with_defects'], n)}"
+            f"{_counted_rate('negativeFeedbacks', m['negative_feedbacks'], n)}{_counted_rate('a_z_claims', m['a_z_claims'], n)}"
+            f"{_counted_rate('chargebacks', m['chargebacks'], n)}</orderDefectMetrics>"
+        )
+    out += ["    </orderDefects>", "    <customerExperience>"]
+    for m in v1["customer_experience"]:
+        n = m["order_count"]
+        out.append(
+            f"      <customerExperienceMetrics>{_time_frame(m['window'])}<orderCount>{n}</orderCount>"
+            f"{_counted_rate('lateShipment', m['late_shipment'], n)}"
+            f"{_counted_rate('preFulfillmentCancellation', m['pre_fulfillment_cancellation'], n)}"
+            f"{_counted_rate('refunds', m['refunds'], n)}</customerExperienceMetrics>"
+        )
+    out += ["    </customerExperience>", "    <trackingInformation>"]
+    for m in v1["tracking"]:
+        out.append(
+            f"      <trackingMetrics>{_time_frame(m['window'])}<shipmentCount>{m['shipment_count']}</shipmentCount>"
+            f"{_counted_rate('validTracking', m['valid_tracking'], m['shipment_count'])}"
+            f"{_counted_rate('onTimeDelivery', m['on_time_delivery'], m['valid_tracking'])}</trackingMetrics>"
+        )
+    out += ["    </trackingInformation>", "    <returnDissatisfaction>"]
+    for m in v1["return_dissatisfaction"]:
+        n = m["return_count"]
+        out.append(
+            f"      <returnDissatisfactionMetrics>{_time_frame(m['window'])}<returnCount>{n}</returnCount>"
+            f"{_counted_rate('returnDissatisfaction', m['return_dissatisfaction'], n)}"
+            f"{_counted_rate('negativeReturnFeedback', m['negative_return_feedback'], n)}"
+            f"{_counted_rate('lateResponse', m['late_response'], n)}"
+            f"{_counted_rate('invalidRejection', m['invalid_rejection'], n)}</returnDissatisfactionMetrics>"
+        )
+    out += ["    </returnDissatisfaction>", "    <buyerSellerContactResponseTimeMetrics>"]
+    for m in v1["contact_response_time"]:
+        out.append(
+            f"      <responseTimeMetrics>{_time_frame(m['window'])}"
+            f"<averageResponseTimeInHours>{m['average_response_time_hours']}</averageResponseTimeInHours>"
+            f"<responseUnder24Hours>{m['response_under_24_hours']}</responseUnder24Hours>"
+            f"<responseTimeGreaterThan24Hours>{m['response_over_24_hours']}</responseTimeGreaterThan24Hours>"
+            f"<noResponseForContactsOlderThan24Hours>{m['no_response']}</noResponseForContactsOlderThan24Hours>"
+            "</responseTimeMetrics>"
+        )
+    out += ["    </buyerSellerContactResponseTimeMetrics>", "  </sellerPerformanceReport>"]
+    return out
+
+
 def v1_document(world: World, account_name: str, marketplace_ids: list[str], as_of: datetime) -> bytes:
-    """GET_V1_SELLER_PERFORMANCE_REPORT XML per orchestration/README.md."""
+    """GET_V1_SELLER_PERFORMANCE_REPORT XML as Amazon documents it, one report per marketplace
+    (the document names no marketplace: the request did)."""
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<sellerPerformanceReports>"]
     for m in marketplace_ids:
-        v1 = world.v1_metrics(account_name, m, as_of)
-        out.append("  <sellerPerformanceReport>")
-        out.append(f"    <marketplaceId>{escape(m)}</marketplaceId>")
-        for key, element in (
-            ("contact_response_time", "contactResponseTime"),
-            ("return_dissatisfaction", "returnDissatisfaction"),
-        ):
-            metric = v1[key]
-            first, last = metric["window"]
-            parts = [f"<timeFrame><start>{first.isoformat()}</start><end>{last.isoformat()}</end></timeFrame>"]
-            parts += [f"<{k}>{v}</{k}>" for k, v in metric.items() if k != "window"]
-            out.append(f"    <{element}>{''.join(parts)}</{element}>")
-        out.append("  </sellerPerformanceReport>")
+        out += v1_report_xml(world.v1_metrics(account_name, m, as_of))
     out.append("</sellerPerformanceReports>")
-    return ("\n".join(out) + "\n").encode("utf-8")
+    return ("\n".join(out) + "\n").encode(STRUCTURED.codec)
 
 
 def json_bytes(doc: dict) -> bytes:
-    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode(STRUCTURED.codec)
 
 
 def end_of_day(day: date) -> datetime:

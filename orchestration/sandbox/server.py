@@ -1,7 +1,7 @@
 """A local HTTP emulator of Login with Amazon + Reports API 2021-06-30, over real HTTP.
 
 Why it exists: with no credentials everything runs against this server through the same client
-code that talks to Amazon (DESIGN.md section 6), so it speaks Amazon's wire protocol -- paths,
+code that talks to Amazon, so it speaks Amazon's wire protocol -- paths,
 status codes, error shape, headers, throttling, pre-signed gzip downloads -- as described by the
 official model ``reports_2021-06-30.json``. It imitates Amazon, never our extractor.
 
@@ -41,6 +41,7 @@ from orchestration.sandbox.faults import (
     Fault,
     FaultPlan,
 )
+from orchestration.sandbox.formats import STRUCTURED, TextEncoding, flat_file_encoding
 from orchestration.sandbox.world import SandboxAccount, World, WorldConfig
 from orchestration.spapi.report_types import REPORT_TYPES, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 
@@ -124,6 +125,8 @@ class _Document:
     document_id: str
     report: _Report
     body: bytes  # gzip
+    content_type: str
+    """What the pre-signed URL's response declares: ``text/plain; charset=...`` of the document's text."""
 
 
 class ApiError(Exception):
@@ -293,10 +296,10 @@ class SandboxServer:
             self._finish(rep)
             return rep.final_status
 
-    def _add_document(self, rep: _Report, raw: bytes) -> str:
+    def _add_document(self, rep: _Report, raw: bytes, encoding: TextEncoding = STRUCTURED) -> str:
         doc_id = f"amzn1.spdoc.1.4.{rep.account.region.lower()}.{uuid.uuid4()}.T{rep.report_id}"
         with self._lock:
-            self._documents[doc_id] = _Document(doc_id, rep, gzip.compress(raw, mtime=0))
+            self._documents[doc_id] = _Document(doc_id, rep, gzip.compress(raw, mtime=0), encoding.content_type)
         return doc_id
 
     def _finish(self, rep: _Report) -> None:
@@ -317,13 +320,16 @@ class SandboxServer:
             raw = documents.v1_document(self.world, name, rep.marketplace_ids, rep.as_of)
         else:
             rows = documents.flat_rows(self.world, rep.report_type, acct.name, rep.marketplace_ids[0],
-                                       rep.data_start, rep.data_end)  # fmt: skip
+                                       rep.data_start, rep.data_end, rep.as_of)  # fmt: skip
             columns, rows = documents.apply_tsv_fault(rep.doc_fault, rep.report_type,
                                                       list(documents.FLAT_COLUMNS[rep.report_type]), rows)  # fmt: skip
             if not rows and rep.doc_fault != "empty_document":
                 rep.final_status = "CANCELLED"
                 return
-            raw = documents.render_tsv(columns, rows)
+            encoding = flat_file_encoding(rep.marketplace_ids[0])
+            rep.document_id = self._add_document(rep, documents.render_tsv(columns, rows, encoding), encoding)
+            rep.final_status = "DONE"
+            return
         rep.document_id = self._add_document(rep, raw)
         rep.final_status = "DONE"
 
@@ -428,6 +434,8 @@ class SandboxServer:
         return hmac.new(self._secret, f"{document_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def download(self, document_id: str, query: dict[str, list[str]]) -> tuple[int, bytes, str]:
+        """(status, body, Content-Type) of a pre-signed URL: the raw gzip bytes, declared as the text
+        they decompress to (``text/plain; charset=Cp1252`` ...), never with a Content-Encoding."""
         exp = (query.get("expires") or [""])[0]
         sig = (query.get("signature") or [""])[0]
         with self._lock:
@@ -443,7 +451,7 @@ class SandboxServer:
         if self.faults.take(DOWNLOAD_KINDS, report_type=rep.report_type, seller_id=rep.account.seller_id,
                             marketplace_id=rep.marketplace_ids[0]):  # fmt: skip
             body = body[: len(body) // 2]
-        return 200, body, "application/octet-stream"
+        return 200, body, doc.content_type
 
     def world_info(self) -> dict:
         return {

@@ -19,7 +19,7 @@ class UsagePlan:
     burst: int
 
 
-#: Reports API 2021-06-30 usage plans (DESIGN.md section 2; cancelReport from Amazon's docs).
+#: Reports API 2021-06-30 usage plans (Amazon's Reports API usage plans; cancelReport from Amazon's docs).
 USAGE_PLANS: dict[str, UsagePlan] = {
     "createReport": UsagePlan(0.0167, 15),
     "getReport": UsagePlan(2.0, 15),

@@ -1,24 +1,33 @@
-"""The sandbox's synthetic seller world: accounts, orders, feedback, returns and policy violations.
+"""The sandbox's synthetic seller world: orders, feedback, returns and policy violations = ground truth.
 
 Why it exists: the whole warehouse runs by default against a local SP-API emulator, and tests of
 every other layer need *ground truth* to compare against. This module is that truth. The server
-renders documents from it, and tests ask it directly (``order_item_rows``, ``performance`` ...).
+renders documents from it, and tests ask it directly (``order_item_rows``, ``orders``,
+``performance``, ``v1_metrics`` ...).
 
 Determinism: everything is derived from ``random.Random`` instances seeded by SHA-256 of
 ``(seed, account, marketplace, date, purpose)`` -- never Python's salted ``hash`` -- so the same
 ``WorldConfig`` gives byte-identical data in every process. Days are generated lazily and cached,
 so asking for a 30-day window does not generate the whole 200-day history.
 
-Scenarios (fixed accounts):
+Scenarios (fixed accounts, see ``accounts.py`` for who sells where):
 - ``acme-home`` (healthy, NA US+CA, high volume): rating stays >= 200, status NORMAL.
-- ``brightline-outdoor`` (at_risk, EU GB+DE+FR): operational metrics degrade and violations pile
-  up over the last ~60 days; the rating ends the window in 100..199 (AT_RISK).
+- ``brightline-outdoor`` (at_risk, EU GB+DE+FR, plus a healthy NL): operational metrics degrade and
+  violations pile up over the last ~60 days; the rating ends the window in 100..199 (AT_RISK).
 - ``cobalt-gadgets`` (critical, NA US+MX): a critical product-safety violation opens in US on
   ``critical_date`` (end_date - 20 days); the US rating is 0 from that day on.
+- ``hinoki-kitchen`` (healthy, FE JP+AU, modest volume): Japanese texts in Shift_JIS files.
+
+Orders live through the statuses of ``orders.py``: recent orders are still Pending, Unshipped,
+Shipping or PartiallyShipped at the end of the world; EU business orders wait in InvoiceUnconfirmed;
+some orders are cancelled by the seller, some at the buyer's request (with a reason); accounts with
+multi-channel fulfillment have ``Non-Amazon`` orders in the all-orders report. Nothing happens after
+``end_date`` 23:59:59 UTC: a document generated later shows the world as of that moment.
 
 The rating model here is the sandbox's *hidden* Amazon formula (200 + volume credit - points per
 open violation, 0 while a critical violation is open). The project's own estimate is a different,
-documented model; the gap between them is expected and tracked.
+documented model; the gap between them is expected and tracked. How each Amazon metric counts
+orders is written down in ``metrics.py``.
 """
 
 from __future__ import annotations
@@ -31,21 +40,34 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from orchestration.catalogue import marketplace
-
-#: The ten policy categories of the V2 report (DESIGN.md section 2), in report order.
-POLICY_CATEGORIES = (
-    "listingPolicyViolations",
-    "productAuthenticityCustomerComplaints",
-    "productConditionCustomerComplaints",
-    "productSafetyCustomerComplaints",
-    "receivedIntellectualPropertyComplaints",
-    "restrictedProductPolicyViolations",
-    "suspectedIntellectualPropertyViolations",
-    "foodAndProductSafetyIssues",
-    "otherPolicyViolations",
-    "documentRequests",
+from orchestration.sandbox import metrics, texts
+from orchestration.sandbox.accounts import (
+    ACCOUNTS,
+    AHR_SCORE_MARKETPLACES,
+    LWA_CLIENT_ID,
+    LWA_CLIENT_SECRET,
+    SandboxAccount,
 )
+from orchestration.sandbox.formats import date_formats, render_date
+from orchestration.sandbox.metrics import POLICY_CATEGORIES
+from orchestration.sandbox.orders import MAX_LIFECYCLE_DAYS, NON_AMAZON, Order
 
+__all__ = [
+    "ACCOUNTS",
+    "AHR_SCORE_MARKETPLACES",
+    "FEEDBACK_COLUMNS",
+    "ORDERS_COLUMNS",
+    "POLICY_CATEGORIES",
+    "RETURNS_COLUMNS",
+    "Order",
+    "Product",
+    "SandboxAccount",
+    "Violation",
+    "World",
+    "WorldConfig",
+]
+
+#: Header of the all-orders report as Amazon sends it today (the last three columns are the newest).
 ORDERS_COLUMNS = [
     "amazon-order-id",
     "merchant-order-id",
@@ -80,6 +102,9 @@ ORDERS_COLUMNS = [
     "purchase-order-number",
     "price-designation",
     "signature-confirmation-recommended",
+    "is-iba",
+    "is-buyer-requested-cancellation",
+    "buyer-requested-cancel-reason",
 ]
 
 FEEDBACK_COLUMNS = ["Date", "Rating", "Comments", "Your Response", "Order ID", "Rater Email"]
@@ -94,15 +119,30 @@ RETURNS_COLUMNS = [
     "Refunded Amount", "Category",
 ]  # fmt: skip
 
-LWA_CLIENT_ID = "amzn1.application-oa2-client.sandbox0000000000000000000000"
-LWA_CLIENT_SECRET = "amzn1.oa2-cs.v1.sandbox-not-a-real-secret-0000000000000000"
-
 # Severity -> relative weight of the points a violation costs (the at-risk scenario calibrates the
 # absolute points so the rating lands in the At Risk band at end_date).
 _SEVERITY_POINTS = {"low": 4, "medium": 8, "high": 16, "critical": 1000}
 
-_FX = {"USD": 1.0, "CAD": 1.36, "MXN": 17.0, "GBP": 0.79, "EUR": 0.92, "JPY": 150.0}
-_TAX = {"US": 0.07, "CA": 0.13, "MX": 0.16, "GB": 0.20, "DE": 0.19, "FR": 0.20}
+# Simulation parameters of the sandbox's prices (not marketplace facts): units of a currency per USD,
+# sales tax or VAT rate per ship-to country (10% where not listed), currencies without minor units.
+_FX = {"USD": 1.0, "CAD": 1.36, "MXN": 17.0, "BRL": 5.0, "GBP": 0.79, "EUR": 0.92, "SEK": 10.5, "PLN": 4.0,
+       "TRY": 32.0, "AED": 3.67, "SAR": 3.75, "EGP": 48.0, "INR": 83.0, "ZAR": 18.5, "JPY": 150.0, "AUD": 1.52,
+       "SGD": 1.35}  # fmt: skip
+_TAX = {"US": 0.07, "CA": 0.13, "MX": 0.16, "GB": 0.20, "DE": 0.19, "FR": 0.20, "NL": 0.21, "JP": 0.10}
+_NO_MINOR_UNITS = frozenset({"JPY"})
+
+# Share of orders the buyer asks to cancel before shipment (sandbox choice: ~0.6%, a fraction of the
+# seller cancellations of a struggling account, so both kinds show up in a month of data).
+_BUYER_CANCEL_SHARE = 0.006
+
+_RETURN_REASONS = [
+    "DEFECTIVE",
+    "NOT_AS_DESCRIBED",
+    "UNWANTED_ITEM",
+    "DAMAGED_BY_CARRIER",
+    "WRONG_ITEM",
+    "MISSED_ESTIMATED_DELIVERY",
+]
 
 
 def _default_end_date() -> date:
@@ -121,44 +161,6 @@ class WorldConfig:
     def as_dict(self) -> dict:
         return {"seed": self.seed, "end_date": self.end_date.isoformat(), "days": self.days,
                 "volume_scale": self.volume_scale}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class SandboxAccount:
-    name: str
-    seller_id: str
-    region: str
-    marketplace_ids: tuple[str, ...]
-    refresh_token: str
-    scenario: str
-    """``healthy``, ``at_risk`` or ``critical``."""
-    affected_marketplace_ids: tuple[str, ...]
-    """Marketplaces where the scenario plays out (the others stay healthy)."""
-    daily_orders: dict[str, int]
-    """Mean orders per day per marketplace at volume_scale 1."""
-    afn_share: float
-
-
-ACCOUNTS: tuple[SandboxAccount, ...] = (
-    SandboxAccount(
-        "acme-home", "A1ACMEHOME0001", "NA", ("ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"),
-        "Atzr|sandbox-acme-home", "healthy", (),
-        {"ATVPDKIKX0DER": 1250, "A2EUQ1WTGCTBG2": 100}, 0.6,
-    ),
-    SandboxAccount(
-        "brightline-outdoor", "A2BRIGHTLINE002", "EU", ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH"),
-        "Atzr|sandbox-brightline-outdoor", "at_risk", ("A1F83G8C2ARO7P", "A1PA6795UKMFR9", "A13V1IB3VIYZZH"),
-        {"A1F83G8C2ARO7P": 250, "A1PA6795UKMFR9": 150, "A13V1IB3VIYZZH": 70}, 0.3,
-    ),
-    SandboxAccount(
-        "cobalt-gadgets", "A3COBALTGADG03", "NA", ("ATVPDKIKX0DER", "A1AM78C64UM0Y8"),
-        "Atzr|sandbox-cobalt-gadgets", "critical", ("ATVPDKIKX0DER",),
-        {"ATVPDKIKX0DER": 60, "A1AM78C64UM0Y8": 25}, 0.2,
-    ),
-)  # fmt: skip
-
-#: Marketplaces whose V2 report carries ``accountHealthRating.ahrScore`` (live data has it "not always").
-AHR_SCORE_MARKETPLACES = frozenset({"ATVPDKIKX0DER", "A1F83G8C2ARO7P", "A1PA6795UKMFR9"})
 
 
 @dataclass(frozen=True)
@@ -183,27 +185,12 @@ class Product:
     name: str
     price_usd: float
     category: str
+    local_names: tuple[tuple[str, str], ...] = ()
+    """(language, name) for marketplaces whose catalogue language has its own listing title."""
 
-
-@dataclass(frozen=True)
-class Order:
-    """World facts of one order (the TSV shows only some of them)."""
-
-    order_id: str
-    purchase: datetime
-    last_updated: datetime
-    channel: str  # "AFN" | "MFN"
-    cancelled: bool
-    items: tuple[tuple[int, int], ...]  # (product index, quantity)
-    ship_level: str
-    business: bool
-    ship_to: tuple[str, str, str]  # city, state, postal
-    late_shipment: bool
-    valid_tracking: bool
-    on_time_delivery: bool
-    feedback: tuple[date, int, str, str, str] | None  # date, rating, comment, response, rater email
-    return_: tuple[date, bool, str, int] | None  # request date, a-to-z claim, reason, item index
-    chargeback: date | None
+    def name_in(self, language: str) -> str:
+        """The listing title in a marketplace of ``language`` (English when the seller has no local title)."""
+        return dict(self.local_names).get(language, self.name)
 
 
 def _rng(*parts: object) -> random.Random:
@@ -215,47 +202,23 @@ def _clamp(x: float, lo: float, hi: float) -> float:
     return max(lo, min(hi, x))
 
 
-_CITIES = {
-    "US": [("Seattle", "WA", "98101"), ("Austin", "TX", "78701"), ("Denver", "CO", "80202"),
-           ("Columbus", "OH", "43215"), ("Portland", "OR", "97201"), ("Miami", "FL", "33101")],
-    "CA": [("Toronto", "ON", "M5V 2T6"), ("Vancouver", "BC", "V6B 1A1"), ("Calgary", "AB", "T2P 1J9")],
-    "MX": [("Guadalajara", "JAL", "44100"), ("Monterrey", "NL", "64000"), ("Puebla", "PUE", "72000")],
-    "GB": [("Leeds", "West Yorkshire", "LS1 4AP"), ("Bristol", "Bristol", "BS1 5TR"), ("York", "North Yorkshire", "YO1 7HH")],
-    "DE": [("Hamburg", "HH", "20095"), ("Köln", "NW", "50667"), ("Leipzig", "SN", "04109")],
-    "FR": [("Lyon", "Rhône", "69002"), ("Nantes", "Loire-Atlantique", "44000"), ("Lille", "Nord", "59000")],
-}  # fmt: skip
-_PRODUCT_WORDS = {
-    "acme-home": (["Bamboo", "Ceramic", "Linen", "Copper", "Oak", "Cotton"],
-                  ["Cutting Board", "Mug Set", "Throw Pillow", "Storage Basket", "Table Lamp", "Bath Towel"], "Home"),
-    "brightline-outdoor": (["Trail", "Summit", "Alpine", "Ridge", "Canyon", "Drift"],
-                           ["Headlamp", "Tent Stakes", "Water Filter", "Camp Stove", "Daypack", "Sleeping Mat"], "Sports"),
-    "cobalt-gadgets": (["Nano", "Volt", "Pulse", "Flux", "Orbit", "Quartz"],
-                       ["USB-C Charger", "Power Bank", "Phone Mount", "Earbuds", "Smart Plug", "Cable Kit"], "Electronics"),
-}  # fmt: skip
-_NEG_COMMENTS = {
-    1: ["Item never arrived.", "Wrong item sent, no reply from seller.", "Product broke on first use."],
-    2: ["Arrived late and damaged.", "Not as described.", "Missing parts."],
-    3: ["Slow shipping.", "Packaging was poor.", "OK but took long to arrive."],
-}
-_RETURN_REASONS = [
-    "DEFECTIVE",
-    "NOT_AS_DESCRIBED",
-    "UNWANTED_ITEM",
-    "DAMAGED_BY_CARRIER",
-    "WRONG_ITEM",
-    "MISSED_ESTIMATED_DELIVERY",
-]
+def _money(amount: float, currency: str) -> str:
+    return f"{amount:.0f}" if currency in _NO_MINOR_UNITS else f"{amount:.2f}"
 
 
 class World:
-    """Ground truth of the sandbox. See the module docstring for scenarios and determinism."""
+    """Ground truth of the sandbox. See the module docstring for scenarios and determinism.
+
+    ``accounts`` replaces the fixed accounts (tests build worlds that sell in every marketplace of
+    the catalogue this way); marketplace facts always come from the catalogue.
+    """
 
     lwa_client_id = LWA_CLIENT_ID
     lwa_client_secret = LWA_CLIENT_SECRET
 
-    def __init__(self, config: WorldConfig | None = None):
+    def __init__(self, config: WorldConfig | None = None, accounts: tuple[SandboxAccount, ...] | None = None):
         self.config = config or WorldConfig()
-        self.accounts: list[SandboxAccount] = list(ACCOUNTS)
+        self.accounts: list[SandboxAccount] = list(ACCOUNTS if accounts is None else accounts)
         self._by_name = {a.name: a for a in self.accounts}
         self._by_seller = {a.seller_id: a for a in self.accounts}
         self._lock = threading.Lock()
@@ -266,6 +229,11 @@ class World:
         # Bounded caches, per instance (a process may hold several worlds).
         self._orders_of_day = lru_cache(maxsize=4096)(self._generate_orders)
         self._day_count = lru_cache(maxsize=65536)(self._order_count)
+        self.mcf_count = lru_cache(maxsize=65536)(self._mcf_count)
+        self.day_index = lru_cache(maxsize=8192)(self._day_index)
+        self._updated_on = lru_cache(maxsize=4096)(self._orders_by_update_day)
+        # V2 and V1 of one snapshot count the same days at the same moment: share those counts.
+        self.day_facts = lru_cache(maxsize=65536)(self._day_facts)
         self._violations: dict[tuple[str, str], list[Violation]] = {}
         for a in self.accounts:
             for m in a.marketplace_ids:
@@ -279,6 +247,11 @@ class World:
     @property
     def end_date(self) -> date:
         return self.config.end_date
+
+    @property
+    def end_moment(self) -> datetime:
+        """The last moment of the world (end_date 23:59:59 UTC): nothing happens after it."""
+        return datetime.combine(self.end_date, time(23, 59, 59), tzinfo=UTC)
 
     def account(self, name: str) -> SandboxAccount:
         try:
@@ -301,22 +274,41 @@ class World:
     def violations(self, account_name: str, marketplace_id: str) -> list[Violation]:
         return list(self._violations[(account_name, marketplace_id)])
 
+    def catalog(self, account_name: str) -> list[Product]:
+        """The account's products (index = the product index of ``Order.items``)."""
+        return list(self._catalogs[self.account(account_name).name])
+
     def _check(self, account_name: str, marketplace_id: str) -> SandboxAccount:
         acct = self.account(account_name)
         if marketplace_id not in acct.marketplace_ids:
             raise KeyError(f"account {account_name!r} does not sell in marketplace {marketplace_id!r}")
         return acct
 
+    def moment(self, as_of: datetime | None) -> datetime:
+        """``as_of`` in UTC, never past the end of the world (None: the end of the world)."""
+        if as_of is None:
+            return self.end_moment
+        if as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=UTC)
+        return min(as_of.astimezone(UTC), self.end_moment)
+
     # ------------------------------------------------------------------ generation
     def _catalog(self, acct: SandboxAccount) -> list[Product]:
         rng = _rng(self.config.seed, acct.name, "catalog")
-        adjectives, nouns, category = _PRODUCT_WORDS[acct.name]
+        adjectives, nouns, category = texts.PRODUCT_WORDS.get(acct.name, texts.PRODUCT_WORDS["acme-home"])
+        local = texts.LOCAL_PRODUCT_WORDS.get(acct.name, {})
         prefix = acct.name.split("-")[0].upper()
+        brands = texts.BRANDS.get(acct.name, {})
         products = []
-        for i, (adj, noun) in enumerate((a, n) for a in adjectives for n in nouns):
+        for i, (a_idx, n_idx) in enumerate((a, n) for a in range(len(adjectives)) for n in range(len(nouns))):
             asin = "B0" + "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(8))
             price = round(rng.uniform(8, 90), 2) - 0.01 if rng.random() < 0.5 else round(rng.uniform(8, 90), 0) - 0.01
-            products.append(Product(f"{prefix}-{i:04d}", asin, f"{prefix.title()} {adj} {noun}", price, category))
+            name = f"{brands.get('en', prefix.title())} {adjectives[a_idx]} {nouns[n_idx]}"
+            local_names = tuple(
+                (language, f"{brands.get(language, prefix.title())} {words[0][a_idx]} {words[1][n_idx]}")
+                for language, words in local.items()
+            )
+            products.append(Product(f"{prefix}-{i:04d}", asin, name, price, category, local_names))
         return products
 
     def _drift(self, day: date) -> float:
@@ -343,7 +335,8 @@ class World:
         return r
 
     def _order_count(self, account_name: str, marketplace_id: str, day: date) -> int:
-        """Orders purchased on ``day`` -- cheap, so the 180-day volume credit needs no order generation."""
+        """Amazon marketplace orders purchased on ``day`` -- cheap, so the 180-day volume credit needs
+        no order generation. Multi-channel fulfillment orders are not counted (not marketplace orders)."""
         acct = self._by_name[account_name]
         if day > self.end_date:
             return 0
@@ -353,10 +346,52 @@ class World:
         whole = int(mean)
         return whole + (1 if rng.random() < mean - whole else 0)
 
+    def _mcf_count(self, account_name: str, marketplace_id: str, day: date) -> int:
+        """Multi-channel fulfillment orders purchased on ``day`` (cheap, like ``_order_count``)."""
+        acct = self._by_name[account_name]
+        per_day = acct.mcf_daily_orders.get(marketplace_id, 0.0)
+        if day > self.end_date or not per_day:
+            return 0
+        rng = _rng(self.config.seed, account_name, marketplace_id, day.isoformat(), "mcf-count")
+        mean = per_day * self.config.volume_scale * rng.uniform(0.6, 1.4)
+        whole = int(mean)
+        return whole + (1 if rng.random() < mean - whole else 0)
+
+    def _lifecycle(self, rng: random.Random, purchase: datetime, n_items: int, *,
+                   pending_hours: float, late: bool, partial: bool) -> tuple[datetime, tuple[datetime, ...]]:  # fmt: skip
+        """(payment authorized, per-item shipment) moments of an order that is not cancelled."""
+        authorized = purchase + timedelta(hours=pending_hours)
+        lag_days = rng.choice((0, 0, 1, 1, 1, 2, 2, 3))
+        ship = purchase + timedelta(days=lag_days, seconds=rng.randrange(300, 36000))
+        if late:
+            ship += timedelta(days=rng.randint(1, 2), seconds=rng.randrange(0, 20000))
+        ship = max(ship, authorized + timedelta(minutes=rng.randrange(20, 240)))
+        if partial and n_items > 1:
+            first = max(authorized + timedelta(minutes=30), ship - timedelta(hours=rng.uniform(6, 30)))
+            return authorized, (first,) + (ship,) * (n_items - 1)
+        return authorized, (ship,) * n_items
+
+    @staticmethod
+    def _pending_hours(rng: random.Random) -> float:
+        """Payment authorization delay: minutes for most orders, hours for some, a day or more for a few."""
+        u = rng.random()
+        if u < 0.85:
+            return rng.uniform(1, 30) / 60
+        if u < 0.97:
+            return rng.uniform(0.5, 6)
+        return rng.uniform(6, 40)
+
     def _generate_orders(self, account_name: str, marketplace_id: str, day: date) -> tuple[Order, ...]:
-        """All orders purchased on ``day`` with every fact about them (cached per day)."""
+        """All orders purchased on ``day`` (marketplace and MCF) with every fact about them (cached per day)."""
+        orders = list(self._marketplace_orders(account_name, marketplace_id, day))
+        orders += self._mcf_orders(account_name, marketplace_id, day)
+        orders.sort(key=lambda o: (o.purchase, o.order_id))
+        return tuple(orders)
+
+    def _marketplace_orders(self, account_name: str, marketplace_id: str, day: date) -> list[Order]:
         acct = self._by_name[account_name]
         mkt = marketplace(marketplace_id)
+        language = texts.texts_language(mkt.language)
         n = self._day_count(account_name, marketplace_id, day)
         rng = _rng(self.config.seed, account_name, marketplace_id, day.isoformat(), "orders")
         rates = self._rates(acct, marketplace_id, day)
@@ -365,18 +400,18 @@ class World:
         mkt_idx = self._marketplace_index[marketplace_id]
         part2 = (day.toordinal() * 3571) % 10_000_000
         start_of_day = datetime.combine(day, time(0), tzinfo=UTC)
-        day_end = datetime.combine(self.end_date, time(23, 59, 59), tzinfo=UTC)
+        invoices_needed = mkt.region == "EU" and marketplace_id not in acct.invoicing_by_amazon
         seconds = sorted(rng.randrange(86400) for _ in range(n))
         orders = []
         for seq, sec in enumerate(seconds):
             order_id = f"{acct_idx}{mkt_idx:02d}-{part2:07d}-{(seq * 7919 + 104729) % 10_000_000:07d}"
             purchase = start_of_day + timedelta(seconds=sec)
             channel = "AFN" if rng.random() < acct.afn_share else "MFN"
-            cancelled = rng.random() < (rates["cancel"] if channel == "MFN" else 0.002)
-            lag_days = rng.choice((0, 0, 1, 1, 1, 2, 2, 3))
-            lu = purchase + timedelta(days=lag_days, seconds=rng.randrange(300, 36000))
-            if lu > day_end:
-                lu = max(purchase, day_end - timedelta(seconds=rng.randrange(0, 600)))
+            seller_cancel_share = rates["cancel"] if channel == "MFN" else 0.002
+            u = rng.random()
+            seller_cancel = u < seller_cancel_share
+            buyer_cancel = not seller_cancel and u < seller_cancel_share + _BUYER_CANCEL_SHARE
+            cancelled = seller_cancel or buyer_cancel
             n_items = 1 if rng.random() < 0.82 else rng.choice((2, 2, 3))
             # Distinct products per order: Amazon's order report has one line per order item (SKU).
             items = tuple(
@@ -385,35 +420,106 @@ class World:
             )
             ship_level = rng.choices(("Standard", "Expedited", "SecondDay", "NextDay"), (70, 18, 8, 4))[0]
             business = rng.random() < 0.06
-            ship_to = rng.choice(_CITIES[mkt.country_code])
+            ship_to = rng.choice(texts.CITIES[mkt.country_code])
             mfn_shipped = channel == "MFN" and not cancelled
             late = mfn_shipped and rng.random() < rates["late"]
             valid_tracking = (not mfn_shipped) or rng.random() >= rates["invalid_tracking"]
             on_time = cancelled or rng.random() >= rates["late_delivery"]
-            feedback = None
-            ret = None
-            chargeback = None
+            authorized, shipped = self._lifecycle(
+                rng, purchase, n_items, pending_hours=self._pending_hours(rng), late=late,
+                partial=channel == "MFN" and rng.random() < 0.3,
+            )  # fmt: skip
+            cancelled_at = reason = invoice_at = None
+            if cancelled:
+                cancelled_at = min(
+                    authorized + timedelta(hours=rng.uniform(0.5, 30)), shipped[0] - timedelta(minutes=10)
+                )
+                cancelled_at = max(cancelled_at, authorized + timedelta(minutes=1))
+                reason = rng.choice(texts.BUYER_CANCEL_REASONS) if buyer_cancel else None
+                shipped = None
+            elif business and channel == "MFN" and invoices_needed:
+                # most sellers upload the invoice within a day of shipment, some take up to three
+                invoice_at = max(shipped) + timedelta(
+                    hours=rng.uniform(1, 20) if rng.random() < 0.9 else rng.uniform(20, 72)
+                )
+            feedback = ret = chargeback = None
             if not cancelled:
+                after_shipment = max(shipped).date() + timedelta(days=1)
                 if rng.random() < rates["negfb"]:
                     rating = rng.choice((1, 1, 2, 2, 3))
-                    fb_date = day + timedelta(days=rng.randint(1, 20))
-                    comment = rng.choice(_NEG_COMMENTS[rating])
-                    response = "We are sorry, please contact us so we can help." if rng.random() < 0.3 else ""
+                    fb_date = max(day + timedelta(days=rng.randint(1, 20)), after_shipment)
+                    comment = rng.choice(texts.NEGATIVE_COMMENTS[language][rating])
+                    response = texts.RESPONSES[language] if rng.random() < 0.3 else ""
                     email = f"{hashlib.sha256(f'{order_id}|rater'.encode()).hexdigest()[:16]}@marketplace.example.com"
                     feedback = (fb_date, rating, comment, response, email)
                 if rng.random() < rates["return"]:
-                    ret_date = day + timedelta(days=rng.randint(2, 20))
+                    ret_date = max(day + timedelta(days=rng.randint(2, 20)), after_shipment)
                     ret = (ret_date, rng.random() < rates["claim"], rng.choice(_RETURN_REASONS), 0)
                 if rng.random() < rates["chargeback"]:
                     chargeback = day + timedelta(days=rng.randint(10, 30))
-            orders.append(Order(order_id, purchase, lu, channel, cancelled, items, ship_level, business, ship_to,
-                                late, valid_tracking, on_time, feedback, ret, chargeback))  # fmt: skip
-        return tuple(orders)
+            orders.append(Order(
+                order_id=order_id, merchant_order_id=f"SO-{order_id[-7:]}" if channel == "MFN" else "",
+                purchase=purchase, channel=channel, sales_channel=mkt.name, items=items, ship_level=ship_level,
+                business=business, ship_to=ship_to, authorized=authorized, cancelled_at=cancelled_at,
+                buyer_cancel_reason=reason, shipped_at=shipped, invoice_at=invoice_at,
+                is_iba=marketplace_id in acct.invoicing_by_amazon, priced=True, late_shipment=late,
+                valid_tracking=valid_tracking, on_time_delivery=on_time, feedback=feedback, return_=ret,
+                chargeback=chargeback,
+            ))  # fmt: skip
+        return orders
 
-    def orders(self, account_name: str, marketplace_id: str, purchase_day: date) -> tuple[Order, ...]:
-        """World facts of the orders purchased on ``purchase_day`` (includes facts the TSV lacks)."""
+    def _mcf_orders(self, account_name: str, marketplace_id: str, day: date) -> list[Order]:
+        """Multi-channel fulfillment orders purchased on ``day``: the seller's own shop's orders that
+        Amazon fulfils. No feedback, returns, claims or chargebacks reach Amazon's metrics from them."""
+        n = self.mcf_count(account_name, marketplace_id, day)
+        if not n:
+            return []
+        acct = self._by_name[account_name]
+        mkt = marketplace(marketplace_id)
+        rng = _rng(self.config.seed, account_name, marketplace_id, day.isoformat(), "mcf")
+        catalog = self._catalogs[account_name]
+        mkt_idx = self._marketplace_index[marketplace_id]
+        part2 = (day.toordinal() * 7717) % 10_000_000
+        start_of_day = datetime.combine(day, time(0), tzinfo=UTC)
+        orders = []
+        for seq, sec in enumerate(sorted(rng.randrange(86400) for _ in range(n))):
+            purchase = start_of_day + timedelta(seconds=sec)
+            n_items = 1 if rng.random() < 0.85 else 2
+            items = tuple((p, 1) for p in rng.sample(range(len(catalog)), n_items))
+            authorized, shipped = self._lifecycle(rng, purchase, n_items, pending_hours=rng.uniform(1, 10) / 60,
+                                                  late=False, partial=False)  # fmt: skip
+            orders.append(Order(
+                order_id=f"S{mkt_idx:02d}-{part2:07d}-{(seq * 6151 + 7) % 10_000_000:07d}",
+                merchant_order_id=f"SHOP-{acct.seller_id[-4:]}-{day.strftime('%y%m%d')}-{seq:03d}",
+                purchase=purchase, channel="AFN", sales_channel=NON_AMAZON, items=items,
+                ship_level=rng.choice(("Standard", "Standard", "Expedited")), business=False,
+                ship_to=rng.choice(texts.CITIES[mkt.country_code]), authorized=authorized, cancelled_at=None,
+                buyer_cancel_reason=None, shipped_at=shipped, invoice_at=None, is_iba=False,
+                priced=rng.random() < 0.25, late_shipment=False, valid_tracking=True, on_time_delivery=True,
+                feedback=None, return_=None, chargeback=None,
+            ))  # fmt: skip
+        return orders
+
+    def _orders_by_update_day(self, account_name: str, marketplace_id: str, purchase_day: date,
+                              t: datetime) -> dict[date, list[Order]]:  # fmt: skip
+        """Orders purchased on ``purchase_day`` by the UTC date of their last update as of ``t`` (cached:
+        a 30-day report asks each purchase day for eleven update days)."""
+        by_day: dict[date, list[Order]] = {}
+        for o in self._orders_of_day(account_name, marketplace_id, purchase_day):
+            updated = o.last_updated_at(t)
+            if updated is not None:
+                by_day.setdefault(updated.date(), []).append(o)
+        return by_day
+
+    def orders(self, account_name: str, marketplace_id: str, purchase_day: date, *,
+               include_mcf: bool = True) -> tuple[Order, ...]:  # fmt: skip
+        """World facts of the orders purchased on ``purchase_day`` (includes facts the TSV lacks).
+
+        ``include_mcf=False`` leaves out multi-channel fulfillment orders (only Amazon marketplace orders).
+        """
         self._check(account_name, marketplace_id)
-        return self._orders_of_day(account_name, marketplace_id, purchase_day)
+        orders = self._orders_of_day(account_name, marketplace_id, purchase_day)
+        return orders if include_mcf else tuple(o for o in orders if not o.is_mcf)
 
     def _make_violations(self, acct: SandboxAccount, marketplace_id: str) -> list[Violation]:
         rng = _rng(self.config.seed, acct.name, marketplace_id, "violations")
@@ -456,10 +562,14 @@ class World:
         return out
 
     # ------------------------------------------------------------------ rating
+    def orders_180d(self, account_name: str, marketplace_id: str, day: date) -> int:
+        """Amazon marketplace orders purchased in the 180 days ending ``day`` (MCF orders excluded):
+        the volume behind the hidden rating's volume credit."""
+        return sum(self._day_count(account_name, marketplace_id, day - timedelta(days=i)) for i in range(180))
+
     def _base_score(self, account_name: str, marketplace_id: str, day: date) -> int:
         """200 + ~4 points per 200 orders in the last 180 days (capped): the rating with no violations."""
-        orders_180 = sum(self._day_count(account_name, marketplace_id, day - timedelta(days=i)) for i in range(180))
-        return 200 + min(800, 4 * orders_180 // 200)
+        return 200 + min(800, 4 * self.orders_180d(account_name, marketplace_id, day) // 200)
 
     def _true_score(self, account_name: str, marketplace_id: str, day: date) -> tuple[int, list[Violation]]:
         open_now = [v for v in self._violations[(account_name, marketplace_id)]
@@ -475,50 +585,65 @@ class World:
     def _in_range(self, day: date) -> bool:
         return self.start_date <= day <= self.end_date
 
-    def order_item_rows(self, account_name: str, marketplace_id: str, day: date) -> list[dict[str, str]]:
-        """Order-item rows whose last-updated-date is ``day`` (UTC), in last-updated order."""
+    def order_item_rows(self, account_name: str, marketplace_id: str, day: date,
+                        as_of: datetime | None = None) -> list[dict[str, str]]:  # fmt: skip
+        """Order-item rows whose last-updated-date is ``day`` (UTC) in a report generated at ``as_of``
+        (default and latest: the end of the world), in last-updated order, each with the order's
+        status at ``as_of``."""
         self._check(account_name, marketplace_id)
         if not self._in_range(day):
             return []
+        t = self.moment(as_of)
         mkt = marketplace(marketplace_id)
         fx = _FX[mkt.currency]
         tax = _TAX.get(mkt.country_code, 0.1)
         catalog = self._catalogs[account_name]
         rows: list[tuple[datetime, str, int, dict[str, str]]] = []
-        for back in range(4):
-            for o in self._orders_of_day(account_name, marketplace_id, day - timedelta(days=back)):
-                if o.last_updated.date() != day:
-                    continue
-                status = "Cancelled" if o.cancelled else "Shipped"
+        for back in range(MAX_LIFECYCLE_DAYS + 1):
+            for o in self._updated_on(account_name, marketplace_id, day - timedelta(days=back), t).get(day, ()):
+                updated = o.last_updated_at(t)
+                status = o.status_at(t)
+                show_prices = o.priced and status != "Pending"
                 for idx, (p_idx, qty) in enumerate(o.items):
                     p = catalog[p_idx]
-                    price = round(p.price_usd * fx * qty, 2)
-                    ship = 0.0 if o.channel == "AFN" or price > 35 * fx else round(4.99 * fx, 2)
+                    price = p.price_usd * fx * qty
+                    ship = 0.0 if o.channel == "AFN" or price > 35 * fx else 4.99 * fx
+                    item_status = o.item_status_at(idx, t)
+                    money = {
+                        "item-price": _money(price, mkt.currency),
+                        "item-tax": _money(price * tax, mkt.currency),
+                        "shipping-price": _money(ship, mkt.currency),
+                        "shipping-tax": _money(ship * tax, mkt.currency),
+                        "item-promotion-discount": _money(0, mkt.currency),
+                        "ship-promotion-discount": _money(0, mkt.currency),
+                    }
+                    if not show_prices:
+                        money = dict.fromkeys(money, "")
                     row = {
                         "amazon-order-id": o.order_id,
-                        "merchant-order-id": f"SO-{o.order_id[-7:]}" if o.channel == "MFN" else "",
+                        "merchant-order-id": o.merchant_order_id,
                         "purchase-date": o.purchase.isoformat(),
-                        "last-updated-date": o.last_updated.isoformat(),
+                        "last-updated-date": updated.isoformat(),
                         "order-status": status,
                         "fulfillment-channel": "Amazon" if o.channel == "AFN" else "Merchant",
-                        "sales-channel": mkt.name,
+                        "sales-channel": o.sales_channel,
                         "order-channel": "",
                         "url": "",
                         "ship-service-level": o.ship_level,
-                        "product-name": p.name,
+                        "product-name": p.name_in(mkt.language),
                         "sku": p.sku,
                         "asin": p.asin,
-                        "item-status": "Cancelled" if o.cancelled else "Shipped",
-                        "quantity": str(qty),
+                        "item-status": item_status,
+                        "quantity": "0" if item_status == "Cancelled" else str(qty),
                         "currency": mkt.currency,
-                        "item-price": f"{price:.2f}",
-                        "item-tax": f"{price * tax:.2f}",
-                        "shipping-price": f"{ship:.2f}",
-                        "shipping-tax": f"{ship * tax:.2f}",
+                        "item-price": money["item-price"],
+                        "item-tax": money["item-tax"],
+                        "shipping-price": money["shipping-price"],
+                        "shipping-tax": money["shipping-tax"],
                         "gift-wrap-price": "",
                         "gift-wrap-tax": "",
-                        "item-promotion-discount": "0.00",
-                        "ship-promotion-discount": "0.00",
+                        "item-promotion-discount": money["item-promotion-discount"],
+                        "ship-promotion-discount": money["ship-promotion-discount"],
                         "ship-city": o.ship_to[0],
                         "ship-state": o.ship_to[1],
                         "ship-postal-code": o.ship_to[2],
@@ -528,33 +653,36 @@ class World:
                         "purchase-order-number": f"PO-{o.order_id[-5:]}" if o.business else "",
                         "price-designation": "BusinessPrice" if o.business else "",
                         "signature-confirmation-recommended": "true" if price > 300 * fx else "false",
-                    }
-                    rows.append((o.last_updated, o.order_id, idx, row))
+                        "is-iba": "true" if o.is_iba else "false",
+                        "is-buyer-requested-cancellation": "true" if status == "Cancelled" and o.buyer_cancel_reason else "false",
+                        "buyer-requested-cancel-reason": (o.buyer_cancel_reason or "") if status == "Cancelled" else "",
+                    }  # fmt: skip
+                    rows.append((updated, o.order_id, idx, row))
         rows.sort(key=lambda r: r[:3])
         return [r[3] for r in rows]
 
     def feedback_rows(self, account_name: str, marketplace_id: str, day: date) -> list[dict[str, str]]:
-        """1-3 star feedback rows whose ``Date`` is ``day``."""
+        """1-3 star feedback rows whose ``Date`` is ``day`` (written in the account's feedback format)."""
         self._check(account_name, marketplace_id)
         if not self._in_range(day):
             return []
-        fmt = marketplace(marketplace_id).feedback_date_format
+        fmt = date_formats(account_name, marketplace_id).feedback
         rows = []
         for back in range(1, 21):
             for o in self._orders_of_day(account_name, marketplace_id, day - timedelta(days=back)):
                 if o.feedback and o.feedback[0] == day:
                     fb_date, rating, comment, response, email = o.feedback
-                    rows.append({"Date": fb_date.strftime(fmt), "Rating": str(rating), "Comments": comment,
+                    rows.append({"Date": render_date(fb_date, fmt), "Rating": str(rating), "Comments": comment,
                                  "Your Response": response, "Order ID": o.order_id, "Rater Email": email})  # fmt: skip
         return rows
 
     def return_rows(self, account_name: str, marketplace_id: str, day: date) -> list[dict[str, str]]:
-        """Return rows whose ``Return request date`` is ``day``."""
+        """Return rows whose ``Return request date`` is ``day`` (dates in the account's returns format)."""
         self._check(account_name, marketplace_id)
         if not self._in_range(day):
             return []
         mkt = marketplace(marketplace_id)
-        fmt = mkt.returns_date_format
+        fmt = date_formats(account_name, marketplace_id).returns
         fx = _FX[mkt.currency]
         catalog = self._catalogs[account_name]
         rows = []
@@ -565,19 +693,19 @@ class World:
                 ret_date, claim, reason, item_idx = o.return_
                 p_idx, qty = o.items[item_idx]
                 p = catalog[p_idx]
-                amount = round(p.price_usd * fx * qty, 2)
+                amount = _money(p.price_usd * fx * qty, mkt.currency)
                 rr = _rng(self.config.seed, o.order_id, "return")
                 delivered = ret_date + timedelta(days=rr.randint(3, 9))
                 prepaid = o.channel == "MFN"
                 rows.append({
                     "Order ID": o.order_id,
-                    "Order date": o.purchase.date().strftime(fmt),
-                    "Return request date": ret_date.strftime(fmt),
+                    "Order date": render_date(o.purchase.date(), fmt),
+                    "Return request date": render_date(ret_date, fmt),
                     "Return request status": "Approved" if delivered > self.end_date else "Closed",
                     "Amazon RMA ID": f"D{rr.randrange(10**9, 10**10)}",
                     "Seller RMA ID": f"RMA-{o.order_id[-7:]}" if prepaid else "",
                     "Label type": "AmazonUnPaidLabel" if prepaid else "PrepaidLabel",
-                    "Label cost": f"{round(rr.uniform(3, 9) * fx, 2):.2f}" if prepaid else "0.00",
+                    "Label cost": _money(rr.uniform(3, 9) * fx, mkt.currency) if prepaid else _money(0, mkt.currency),
                     "Currency code": mkt.currency,
                     "Return carrier": rr.choice(("UPS", "USPS", "DHL", "Royal Mail")),
                     "Tracking ID": f"1Z{rr.randrange(10**15, 10**16)}",
@@ -586,202 +714,39 @@ class World:
                     "Is prime": "Y" if o.channel == "AFN" else "N",
                     "ASIN": p.asin,
                     "Merchant SKU": p.sku,
-                    "Item Name": p.name,
+                    "Item Name": p.name_in(mkt.language),
                     "Return quantity": str(qty),
                     "Return reason": reason,
                     "In policy": "Y" if rr.random() < 0.93 else "N",
                     "Return type": "C-Returns",
                     "Resolution": "StandardRefund",
                     "Invoice number": "",
-                    "Return delivery date": delivered.strftime(fmt) if delivered <= self.end_date else "",
-                    "Order Amount": f"{amount:.2f}",
+                    "Return delivery date": render_date(delivered, fmt) if delivered <= self.end_date else "",
+                    "Order Amount": amount,
                     "Order quantity": str(qty),
                     "SafeT action reason": "",
                     "SafeT claim id": "",
                     "SafeT claim state": "",
                     "SafeT claim creation time": "",
                     "SafeT claim reimbursement amount": "",
-                    "Refunded Amount": f"{amount:.2f}" if delivered <= self.end_date else "0.00",
+                    "Refunded Amount": amount if delivered <= self.end_date else _money(0, mkt.currency),
                     "Category": p.category,
                 })  # fmt: skip
         rows.sort(key=lambda r: r["Order ID"])
         return rows
 
     # ------------------------------------------------------------------ metrics (ground truth)
-    def _window_orders(self, account_name: str, marketplace_id: str, first: date, last: date):
-        d = first
-        while d <= last:
-            yield from self._orders_of_day(account_name, marketplace_id, d)
-            d += timedelta(days=1)
+    def _day_index(self, account_name: str, marketplace_id: str, day: date) -> metrics.DayIndex:
+        return metrics.day_index(self, account_name, marketplace_id, day)
 
-    @staticmethod
-    def _rate(num: int, den: int) -> float:
-        return round(num / den, 6) if den else 0.0
+    def _day_facts(self, account_name: str, marketplace_id: str, day: date, as_of: datetime) -> metrics.DayFacts:
+        return metrics.day_facts(self, account_name, marketplace_id, day, as_of)
 
     def performance(self, account_name: str, marketplace_id: str, as_of: datetime) -> dict:
-        """Amazon's view of one marketplace as of ``as_of``: the values the V2 document is rendered from.
-
-        Windows (``(first_day, last_day)`` inclusive, UTC): ODR 60 days by order date ending 14 days
-        before as_of; cancellation 7 days, late shipment 10 and 30 days, valid tracking 30 days,
-        on-time delivery 30 days ending 10 days before as_of (delivery scans lag); violations and
-        the rating 180 days. Defect events (feedback, claims, chargebacks) count once known by as_of.
-        """
-        self._check(account_name, marketplace_id)
-        acct = self._by_name[account_name]
-        if as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=UTC)
-        a = as_of.astimezone(UTC).date()
-        yest = a - timedelta(days=1)
-        windows = {
-            "order_defect_rate": (a - timedelta(days=73), a - timedelta(days=14)),
-            "pre_fulfillment_cancellation_rate": (a - timedelta(days=7), yest),
-            "late_shipment_rate": (a - timedelta(days=30), yest),
-            "late_shipment_rate_10d": (a - timedelta(days=10), yest),
-            "valid_tracking_rate": (a - timedelta(days=39), a - timedelta(days=10)),
-            "on_time_delivery_rate": (a - timedelta(days=39), a - timedelta(days=10)),
-            "invoice_defect_rate": (a - timedelta(days=7), yest),
-            "policy_violations": (a - timedelta(days=179), a),
-            "account_health_rating": (a - timedelta(days=179), a),
-        }
-
-        odr = {}
-        for ch in ("mfn", "afn"):
-            odr[ch] = {"order_count": 0, "order_with_defects": 0, "claims": 0, "chargebacks": 0, "negative_feedback": 0}
-        for o in self._window_orders(account_name, marketplace_id, *windows["order_defect_rate"]):
-            c = odr[o.channel.lower()]
-            c["order_count"] += 1
-            nf = o.feedback is not None and o.feedback[1] <= 2 and o.feedback[0] <= a
-            cl = o.return_ is not None and o.return_[1] and o.return_[0] <= a
-            cb = o.chargeback is not None and o.chargeback <= a
-            c["negative_feedback"] += nf
-            c["claims"] += cl
-            c["chargebacks"] += cb
-            c["order_with_defects"] += nf or cl or cb
-        for c in odr.values():
-            c["rate"] = self._rate(c["order_with_defects"], c["order_count"])
-            c["window"] = windows["order_defect_rate"]
-
-        def mfn_counts(key: str) -> dict[str, int]:
-            counts = {"orders": 0, "cancelled": 0, "shipped": 0, "late": 0, "valid": 0, "on_time": 0,
-                      "units": 0, "units_on_time": 0, "business": 0}  # fmt: skip
-            for o in self._window_orders(account_name, marketplace_id, *windows[key]):
-                if o.channel != "MFN":
-                    continue
-                counts["orders"] += 1
-                counts["cancelled"] += o.cancelled
-                counts["business"] += o.business
-                if not o.cancelled:
-                    units = sum(q for _, q in o.items)
-                    counts["shipped"] += 1
-                    counts["late"] += o.late_shipment
-                    counts["valid"] += o.valid_tracking
-                    counts["on_time"] += o.valid_tracking and o.on_time_delivery
-                    counts["units"] += units
-                    counts["units_on_time"] += units if o.on_time_delivery else 0
-            return counts
-
-        cancel = mfn_counts("pre_fulfillment_cancellation_rate")
-        late30 = mfn_counts("late_shipment_rate")
-        late10 = mfn_counts("late_shipment_rate_10d")
-        track = mfn_counts("valid_tracking_rate")
-        inv = cancel  # same 7-day window
-        rr = _rng(self.config.seed, account_name, marketplace_id, a.isoformat(), "invoice")
-        missing = sum(rr.random() < 0.02 for _ in range(inv["business"]))
-        late_inv = sum(rr.random() < 0.01 for _ in range(inv["business"] - missing))
-
-        score, open_now = self._true_score(account_name, marketplace_id, a)
-        violations = {cat: 0 for cat in POLICY_CATEGORIES}
-        for v in open_now:
-            violations[v.category] += v.defects
-        crit_open = [v for v in open_now if v.severity == "critical"]
-        if crit_open:
-            days_critical = (a - min(v.opened for v in crit_open)).days
-            account_status = "DEACTIVATED" if days_critical >= 10 else "AT_RISK"
-        elif score < 200:
-            account_status = "AT_RISK"
-        else:
-            account_status = "NORMAL"
-        late30_rate = self._rate(late30["late"], late30["orders"] - late30["cancelled"])
-        return {
-            "account_name": account_name,
-            "seller_id": acct.seller_id,
-            "marketplace_id": marketplace_id,
-            "as_of": as_of,
-            "account_status": account_status,
-            "ahr_status": "GREAT" if score >= 200 else "WARNED",
-            "ahr_score": score if marketplace_id in AHR_SCORE_MARKETPLACES else None,
-            "true_ahr_score": score,
-            "order_defect_rate": odr,
-            "late_shipment_rate": {"order_count": late30["shipped"], "late_shipment_count": late30["late"],
-                                   "rate": late30_rate, "window": windows["late_shipment_rate"]},
-            "late_shipment_rate_10d": {"order_count": late10["shipped"], "late_shipment_count": late10["late"],
-                                       "rate": self._rate(late10["late"], late10["shipped"]),
-                                       "window": windows["late_shipment_rate_10d"]},
-            "pre_fulfillment_cancellation_rate": {"order_count": cancel["orders"], "cancellation_count": cancel["cancelled"],
-                                                  "rate": self._rate(cancel["cancelled"], cancel["orders"]),
-                                                  "window": windows["pre_fulfillment_cancellation_rate"]},
-            "valid_tracking_rate": {"shipment_count": track["shipped"], "valid_tracking_count": track["valid"],
-                                    "rate": self._rate(track["valid"], track["shipped"]),
-                                    "window": windows["valid_tracking_rate"]},
-            "on_time_delivery_rate": {"shipment_count_with_valid_tracking": track["valid"],
-                                      "on_time_delivery_count": track["on_time"],
-                                      "rate": self._rate(track["on_time"], track["valid"]),
-                                      "window": windows["on_time_delivery_rate"]},
-            "unit_on_time_delivery_rate": {"total_unit_count": track["units"], "unit_on_time_delivery_count": track["units_on_time"],
-                                           "rate": self._rate(track["units_on_time"], track["units"]),
-                                           "window": windows["on_time_delivery_rate"]},
-            "invoice_defect_rate": {"order_count": inv["business"], "missing_invoice": missing, "late_invoice": late_inv,
-                                    "invoice_defect": missing + late_inv,
-                                    "rate": self._rate(missing + late_inv, inv["business"]),
-                                    "window": windows["invoice_defect_rate"]},
-            "violations": violations,
-            "policy_violation_warnings": sum(1 for v in open_now if v.severity == "low"),
-            "warning_states": ([{"warningType": "lateShipment", "status": "BAD"}] if late30_rate >= 0.04 else []),
-            "windows": windows,
-        }  # fmt: skip
+        """Amazon's view of one marketplace as of ``as_of``: the values the V2 document is rendered
+        from. Windows and the way each metric counts orders: ``metrics.performance``."""
+        return metrics.performance(self, account_name, marketplace_id, as_of)
 
     def v1_metrics(self, account_name: str, marketplace_id: str, as_of: datetime) -> dict:
-        """Customer-service metrics of the V1 report: contact response time, return dissatisfaction (30 days)."""
-        self._check(account_name, marketplace_id)
-        acct = self._by_name[account_name]
-        if as_of.tzinfo is None:
-            as_of = as_of.replace(tzinfo=UTC)
-        a = as_of.astimezone(UTC).date()
-        first, last = a - timedelta(days=30), a - timedelta(days=1)
-        rng = _rng(self.config.seed, account_name, marketplace_id, a.isoformat(), "v1")
-        bad = marketplace_id in acct.affected_marketplace_ids and acct.scenario == "at_risk"
-        k = self._drift(a) if bad else 0.0
-        orders = sum(self._day_count(account_name, marketplace_id, last - timedelta(days=i)) for i in range(30))
-        contacts = int(orders * 0.04 * rng.uniform(0.8, 1.2))
-        no_resp = sum(rng.random() < 0.01 + 0.03 * k for _ in range(contacts))
-        over = sum(rng.random() < 0.04 + 0.12 * k for _ in range(contacts - no_resp))
-        under = contacts - no_resp - over
-        crt_rate = self._rate(under, contacts)
-        returns = 0
-        for back in range(2, 51):
-            for o in self._orders_of_day(account_name, marketplace_id, last - timedelta(days=back)):
-                if o.return_ and first <= o.return_[0] <= last:
-                    returns += 1
-        neg = sum(rng.random() < 0.01 + 0.05 * k for _ in range(returns))
-        late_resp = sum(rng.random() < 0.01 + 0.04 * k for _ in range(returns))
-        invalid = sum(rng.random() < 0.005 for _ in range(returns))
-        dissat = neg + late_resp + invalid
-        rd_rate = self._rate(dissat, returns)
-        return {
-            "marketplace_id": marketplace_id,
-            "as_of": as_of,
-            "contact_response_time": {
-                "window": (first, last), "contactCount": contacts, "responseUnder24HoursCount": under,
-                "responseOver24HoursCount": over, "noResponseCount": no_resp,
-                "averageResponseTimeInHours": round(rng.uniform(6, 14) + 20 * k, 1) if contacts else 0.0,
-                "rate": crt_rate, "targetValue": 0.9, "targetCondition": "GREATER_THAN",
-                "status": "NONE" if not contacts else ("GOOD" if crt_rate > 0.9 else "BAD"),
-            },
-            "return_dissatisfaction": {
-                "window": (first, last), "returnCount": returns, "negativeReturnFeedbackCount": neg,
-                "lateResponseCount": late_resp, "invalidRejectionCount": invalid,
-                "returnDissatisfactionCount": dissat, "rate": rd_rate, "targetValue": 0.1,
-                "targetCondition": "LESS_THAN",
-                "status": "NONE" if not returns else ("GOOD" if rd_rate < 0.1 else "BAD"),
-            },
-        }  # fmt: skip
+        """The V1 report's metric families, every window (fractions, not percent): ``metrics.v1_metrics``."""
+        return metrics.v1_metrics(self, account_name, marketplace_id, as_of)

@@ -24,6 +24,7 @@ INCREMENTAL_MARTS = {
     "fct_account_health_rating": "rating_date",
     "fct_rating_components": "rating_date",
     "fct_metric_reconciliation": "metric_date",
+    "fct_order_cancellations": "order_date",
 }
 
 

@@ -28,7 +28,17 @@ def describe_graph() -> dict:
     checks = sorted(
         f"{k.asset_key.to_user_string()}:{k.name}"
         for k in graph.asset_check_keys
-        if not k.name.startswith(("not_null", "unique", "relationships", "accepted_values", "components_sum"))
+        if not k.name.startswith(
+            (
+                "not_null",
+                "unique",
+                "relationships",
+                "accepted_values",
+                "components_sum",
+                "expression_is_true",
+                "assert_",
+            )
+        )
     )
     return {
         "assets": assets,

@@ -143,10 +143,43 @@ def test_snapshots_are_taken_as_of_each_partition_day(server, world, accounts, e
     assert abs((server.clock.now() - clock_before).total_seconds()) < 3600
 
 
-def test_v1_report_lands_customer_service_metrics(server, accounts, endpoint, landing, warehouse):
+def test_v1_report_lands_the_documented_families_with_the_worlds_figures(
+    server, world, accounts, endpoint, landing, warehouse
+):
+    """The sandbox serves V1 in the shape Amazon documents; every window of the order defect,
+    cancellation and contact response families lands with the world's counts."""
     run(SELLER_PERFORMANCE_V1, warehouse, accounts, endpoint, landing, days=DAYS[:1])
-    names = {r[0] for r in warehouse.execute("select distinct metric_name from raw.seller_performance_v1").fetchall()}
-    assert {"contact_response_time", "return_dissatisfaction"} <= names
+    rows = warehouse.execute(
+        "select account_id, marketplace_id, partition_date, metric_name, fulfillment_channel, window_start_date, "
+        "window_end_date, numerator, denominator from raw.seller_performance_v1 where metric_name in "
+        "('order_defect_rate', 'pre_fulfillment_cancellation_rate', 'contact_response_time') "
+        "and window_start_date is not null"  # the performance checklist's rows have statuses, no window
+    ).fetchall()
+    channels = {"Seller": "MFN", "Amazon": "AFN"}
+    seen = set()
+    for account, m, day, name, channel, first, last, numerator, denominator in rows:
+        truth_ = world.v1_metrics(account, m, snapshot_moment(day))
+        if name == "order_defect_rate":
+            (w,) = [
+                x
+                for x in truth_["order_defects"]
+                if x["window"] == (first, last) and channels[x["fulfilled_by"]] == channel
+            ]
+            assert (numerator, denominator) == (w["order_with_defects"], w["order_count"])
+        elif name == "pre_fulfillment_cancellation_rate":
+            (w,) = [x for x in truth_["customer_experience"] if x["window"] == (first, last)]
+            assert (numerator, denominator) == (w["pre_fulfillment_cancellation"], w["order_count"])
+        else:
+            (w,) = [x for x in truth_["contact_response_time"] if x["window"] == (first, last)]
+            assert (numerator, denominator) == (w["response_under_24_hours"], w["contact_count"])
+        seen.add((account, m, name, (last - first).days + 1))
+    for a in world.accounts:
+        for m in a.marketplace_ids:  # every window of every family, for every marketplace
+            assert {(n, d) for acc, mk, n, d in seen if (acc, mk) == (a.name, m)} == {
+                ("order_defect_rate", 60), ("order_defect_rate", 90), ("pre_fulfillment_cancellation_rate", 7),
+                ("pre_fulfillment_cancellation_rate", 30), ("pre_fulfillment_cancellation_rate", 90),
+                ("contact_response_time", 7), ("contact_response_time", 30), ("contact_response_time", 90),
+            }  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", ["schema_missing_column", "schema_renamed_column"])

@@ -14,7 +14,7 @@ import pytest
 
 from orchestration.pipeline import partition_range_tags
 from orchestration.sandbox.faults import Fault
-from orchestration.spapi.report_types import ORDERS, SELLER_FEEDBACK, SELLER_PERFORMANCE
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE
 
 FIRST, LAST = date(2026, 6, 27), date(2026, 6, 28)
 DAYS = [FIRST, LAST]
@@ -159,14 +159,18 @@ def test_seller_performance_faults_are_stopped_by_the_raw_gate(server, world, ki
 # -- caught by the loader ----------------------------------------------------------------------------
 LOADER_CASES = {
     "schema_missing_column": (ORDERS, "orders"),
-    "schema_renamed_column": (SELLER_FEEDBACK, "seller_feedback"),
+    "schema_renamed_column": (RETURNS, "returns"),
     "truncated_gzip": (ORDERS, "orders"),
 }
+#: The world's rows of each table (a fault only reaches a document that has rows: an empty one is CANCELLED).
+ROWS_FN = {"orders": "order_item_rows", "returns": "return_rows", "seller_feedback": "feedback_rows"}
 
 
 @pytest.mark.parametrize("kind", sorted(LOADER_CASES))
 def test_loader_faults_fail_the_asset_keep_the_document_and_recover(server, world, kind):
     report_type, table = LOADER_CASES[kind]
+    rows_fn = getattr(world, ROWS_FN[table])
+    assert any(rows_fn(ACME, US, d) for d in DAYS), f"the world has no {table} rows to distort on {DAYS}"
     # a single truncated download is fetched again by the lifecycle; a persistently truncated one fails
     times = None if kind == "truncated_gzip" else 1
     server.faults.add(Fault(kind, report_type=report_type.name, seller_id=ACME_SELLER, marketplace_id=US, times=times))
@@ -177,7 +181,6 @@ def test_loader_faults_fail_the_asset_keep_the_document_and_recover(server, worl
     assert_names_everything(message, report_type.name)
     assert not [k for k in materialized_keys(result) if k.startswith("staging/")]
     assert landed(table), "the bad document stays in landing"
-    rows_fn = world.order_item_rows if table == "orders" else world.feedback_rows
     recover(world, table, rows_fn)
     assert FIRST.isoformat() in message, message
 

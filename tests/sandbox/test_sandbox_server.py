@@ -261,5 +261,59 @@ def test_admin_clock_faults_world(server):
     assert httpx.post(server.url + "/_sandbox/faults", json={"kind": "bogus"}).status_code == 400
     assert httpx.delete(server.url + "/_sandbox/faults").status_code == 200 and not server.faults.active()
     world = httpx.get(server.url + "/_sandbox/world").json()
-    assert [a["seller_id"] for a in world["accounts"]] == ["A1ACMEHOME0001", "A2BRIGHTLINE002", "A3COBALTGADG03"]
+    assert [a["seller_id"] for a in world["accounts"]] == [a.seller_id for a in server.world.accounts]
+    assert [a["name"] for a in world["accounts"]] == [
+        "acme-home",
+        "brightline-outdoor",
+        "cobalt-gadgets",
+        "hinoki-kitchen",
+    ]
     assert world["lwa_client_id"] == server.world.lwa_client_id
+
+
+@pytest.mark.parametrize(
+    ("account", "marketplace_id", "charset", "codec"),
+    [
+        ("acme-home", "ATVPDKIKX0DER", "utf8", "utf-8"),
+        ("brightline-outdoor", "A1PA6795UKMFR9", "Cp1252", "cp1252"),
+        ("hinoki-kitchen", "A1VC38T7YXB528", "Windows-31J", "cp932"),
+    ],
+)
+def test_download_declares_the_flat_files_charset_like_amazon(
+    server, make_api, account, marketplace_id, charset, codec
+):
+    api = make_api(server, account)
+    rep = api.wait(api.create(ORDERS, marketplace_id=marketplace_id, start="2026-11-01T00:00:00Z",
+                              end="2026-11-25T23:59:59Z").json()["reportId"])  # fmt: skip
+    dl = httpx.get(api.document(rep["reportDocumentId"]).json()["url"])
+    assert dl.status_code == 200 and "content-encoding" not in dl.headers
+    assert dl.headers["content-type"] == f"text/plain; charset={charset}"
+    body = gzip.decompress(dl.content)
+    text = body.decode(codec)
+    from datetime import date, timedelta
+
+    rows = [
+        r
+        for d in range(25)
+        for r in server.world.order_item_rows(account, marketplace_id, date(2026, 11, 25) - timedelta(days=d))
+    ]
+    assert len(text.splitlines()) - 1 == len(rows)
+    names = {r["product-name"] for r in rows}
+    assert names <= {line.split("\t")[10] for line in text.splitlines()[1:]}
+    if codec == "cp932":
+        with pytest.raises(UnicodeDecodeError):
+            body.decode("utf-8")
+    _, v2 = api.run(V2, marketplace_id=marketplace_id)
+    assert json.loads(v2.decode("utf-8"))["accountStatuses"][0]["marketplaceId"] == marketplace_id
+
+
+def test_v1_report_is_served_in_the_documented_shape(server, make_api):
+    import xml.etree.ElementTree as ET
+
+    api = make_api(server, "hinoki-kitchen")
+    rep, body = api.run(V1, marketplace_id="A39IBJ37TRP1C6")
+    assert rep["processingStatus"] == "DONE"
+    root = ET.fromstring(body)
+    assert root.find(".//marketplaceId") is None
+    assert root.findall("sellerPerformanceReport/orderDefects/orderDefectMetrics")
+    assert root.find("sellerPerformanceReport/performanceChecklist/orderDefectRate/status") is not None

@@ -80,6 +80,7 @@ components as (
         snapshots.ahr_score as reported_ahr,
         parameters.start_rating,
         coalesce(volumes.orders_in_window, 0) as orders_180d,
+        coalesce(volumes.mcf_orders_in_window, 0) as mcf_orders_180d,
         coalesce(volumes.is_orders_partition_loaded, false) as is_volume_credit_known,
         coalesce(volumes.order_days_loaded, 0) as order_days_loaded_180d,
         case
@@ -138,6 +139,7 @@ final as (
         estimated.reported_ahr_status,
         cast(estimated.start_rating as integer) as start_rating,
         cast(estimated.orders_180d as integer) as orders_180d,
+        cast(estimated.mcf_orders_180d as integer) as mcf_orders_180d,
         cast(estimated.volume_credit as integer) as volume_credit,
         estimated.is_volume_credit_known,
         cast(estimated.order_days_loaded_180d as integer) as order_days_loaded_180d,

@@ -10,6 +10,11 @@
 -- orders counted once per day. Every windowed figure (volume credit, recomputed metrics,
 -- projections) sums these days instead of re-reading orders, so a daily run costs the same with
 -- a month or years of history. Incremental like int_orders_rolled_up.
+-- How statuses count (Amazon's definitions): only Amazon marketplace orders count anywhere;
+-- multi-channel fulfillment orders are counted apart (mcf_orders_count) and in nothing else.
+-- orders_count (the volume credit) takes every marketplace order; the metrics' denominator
+-- (metric_orders_count) leaves out orders still Pending (payment not authorized: not yet the
+-- seller's order); the cancellation rate's numerator takes seller cancellations only.
 with
 
 flagged as (
@@ -28,11 +33,19 @@ final as (
         marketplace_id,
         fulfillment_channel,
         order_date,
-        count(*) as orders_count,
-        count(*) filter (where is_odr_defect) as odr_defects_count,
-        count(*) filter (where has_a_to_z_claim) as a_to_z_claims_count,
-        count(*) filter (where has_negative_feedback) as negative_feedback_count,
-        count(*) filter (where is_cancelled) as cancelled_count
+        count(*) filter (where is_marketplace_order) as orders_count,
+        count(*) filter (where is_marketplace_order and not is_pending) as metric_orders_count,
+        count(*) filter (where is_marketplace_order and not is_pending and is_odr_defect) as odr_defects_count,
+        count(*) filter (where is_marketplace_order and not is_pending and has_a_to_z_claim) as a_to_z_claims_count,
+        count(*) filter (
+            where is_marketplace_order and not is_pending and has_negative_feedback
+        ) as negative_feedback_count,
+        count(*) filter (where is_marketplace_order and is_seller_cancelled) as seller_cancelled_count,
+        count(*) filter (
+            where is_marketplace_order and is_cancelled and is_buyer_requested_cancellation
+        ) as buyer_cancelled_count,
+        count(*) filter (where is_marketplace_order and is_pending) as pending_orders_count,
+        count(*) filter (where not is_marketplace_order) as mcf_orders_count
     from flagged
     group by account_id, marketplace_id, fulfillment_channel, order_date
 

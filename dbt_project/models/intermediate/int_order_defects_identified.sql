@@ -7,12 +7,15 @@
     )
 }}
 -- One row per defect event the raw reports reveal, linked to its order:
---   cancellation       an order whose latest status is Cancelled (date: its last update)
+--   cancellation       an order whose latest status is Cancelled by the seller (date: its last
+--                      update); a cancellation the buyer requested is no defect (Amazon's
+--                      cancellation rate counts only the seller's)
 --   negative_feedback  a 1-2 star feedback (date: feedback date)
 --   a_to_z_claim       a return flagged A-to-Z Claim (date: return request date)
 --   return             any other return (date: return request date)
 -- Order date and fulfillment channel come from raw orders when the order is there (else the
--- return's own order date, and channel NULL).
+-- return's own order date, and channel NULL). Multi-channel fulfillment orders (not Amazon
+-- marketplace orders) have no defects in Amazon's metrics: their events are left out.
 -- Incremental by order date (the defect date when the order is not in raw), restating the order
 -- dates a run's documents can still change like int_orders_rolled_up. A defect never precedes
 -- its order, so the events of those order dates all date from the restatement start onwards.
@@ -57,7 +60,8 @@ events as (
         cast(null as integer) as feedback_rating
     from orders
     where
-        is_cancelled
+        is_seller_cancelled
+        and is_marketplace_order
         {% if is_incremental() -%}
             and {{ in_order_restatement_range('order_date') }}
         {%- endif %}
@@ -115,12 +119,13 @@ final as (
             events.account_id = orders.account_id
             and events.marketplace_id = orders.marketplace_id
             and events.amazon_order_id = orders.amazon_order_id
-    {% if is_incremental() -%}
-        where
-            {{ in_order_restatement_range(
+    where
+        coalesce(orders.is_marketplace_order, true)
+        {% if is_incremental() -%}
+            and {{ in_order_restatement_range(
                 'coalesce(orders.order_date, events.event_order_date, events.defect_date)'
             ) }}
-    {%- endif %}
+        {%- endif %}
 
 )
 

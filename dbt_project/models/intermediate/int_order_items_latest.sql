@@ -39,6 +39,13 @@ final as (
         fulfillment_channel,
         order_status,
         is_cancelled,
+        is_seller_cancelled,
+        is_buyer_requested_cancellation,
+        buyer_requested_cancel_reason,
+        is_pending,
+        is_shipment_confirmed,
+        sales_channel,
+        is_marketplace_order,
         sku,
         asin,
         quantity

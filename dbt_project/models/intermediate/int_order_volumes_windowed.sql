@@ -6,8 +6,10 @@
         on_schema_change='fail',
     )
 }}
--- One row per account x marketplace x snapshot_date: distinct orders purchased in the volume-credit
--- window (rating_parameters.volume_credit_window_days, 180 days ending on the snapshot date) and
+-- One row per account x marketplace x snapshot_date: distinct Amazon marketplace orders purchased in
+-- the volume-credit window (rating_parameters.volume_credit_window_days, 180 days ending on the
+-- snapshot date; multi-channel fulfillment orders counted apart, in mcf_orders_in_window, and
+-- never in the credit) and
 -- whether the orders partition of that date was loaded at all (else the credit is unknown), and
 -- how many of the window's days have a loaded orders partition (coverage of the count).
 -- "Loaded" is what raw.load_log records (the loader logs every partition, empty ones too).
@@ -48,7 +50,8 @@ daily_orders as (
         account_id,
         marketplace_id,
         order_date,
-        sum(orders_count) as orders_count
+        sum(orders_count) as orders_count,
+        sum(mcf_orders_count) as mcf_orders_count
     from order_counts
     group by account_id, marketplace_id, order_date
 
@@ -71,7 +74,8 @@ windowed as (
         snapshots.account_id,
         snapshots.marketplace_id,
         snapshots.snapshot_date,
-        coalesce(sum(daily_orders.orders_count), 0) as orders_in_window
+        coalesce(sum(daily_orders.orders_count), 0) as orders_in_window,
+        coalesce(sum(daily_orders.mcf_orders_count), 0) as mcf_orders_in_window
     from snapshots
     cross join parameters
     left join daily_orders
@@ -112,6 +116,7 @@ final as (
         windowed.marketplace_id,
         windowed.snapshot_date,
         windowed.orders_in_window,
+        windowed.mcf_orders_in_window,
         loaded_order_days.partition_date is not null as is_orders_partition_loaded,
         loaded_days_in_window.order_days_loaded
     from windowed

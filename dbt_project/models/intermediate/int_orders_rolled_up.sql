@@ -8,7 +8,8 @@
 }}
 -- One row per order (account x marketplace x amazon_order_id), from the latest version of its
 -- order items. Incremental by order date like int_order_items_latest: a run restates the order
--- dates whose orders can still get a new version (var order_update_days).
+-- dates whose orders can still get a new version (var order_update_days). Status flags are the
+-- order's (every item of a version carries the same order status).
 with
 
 order_items as (
@@ -32,6 +33,13 @@ final as (
         max(fulfillment_channel) as fulfillment_channel,
         max(order_status) as order_status,
         bool_or(is_cancelled) as is_cancelled,
+        bool_or(is_seller_cancelled) as is_seller_cancelled,
+        bool_or(is_buyer_requested_cancellation) as is_buyer_requested_cancellation,
+        max(buyer_requested_cancel_reason) as buyer_requested_cancel_reason,
+        bool_or(is_pending) as is_pending,
+        bool_and(is_shipment_confirmed) as is_shipment_confirmed,
+        max(sales_channel) as sales_channel,
+        bool_and(is_marketplace_order) as is_marketplace_order,
         count(*) as item_line_count,
         sum(coalesce(quantity, 0)) as units
     from order_items

@@ -2,7 +2,9 @@
 -- snapshot_date x metric_name x fulfillment_channel x window_days), over the same window Amazon
 -- reported, from raw orders, feedback and returns (orders counted by order date, each defective
 -- order once). Chargebacks are not in any report we extract, so the recomputed ODR is a lower
--- bound; cancellations cannot tell seller from buyer cancellations.
+-- bound. Counted as Amazon defines the metrics (int_order_counts_daily): Amazon marketplace
+-- orders only (no multi-channel fulfillment), not Pending; the cancellation rate's numerator is
+-- the seller's cancellations (buyer-requested ones stay in the denominator only).
 with
 
 reported as (
@@ -48,12 +50,12 @@ counted as (
         recomputable.window_start_date,
         recomputable.window_end_date,
         recomputable.report_id,
-        coalesce(sum(daily_counts.orders_count), 0) as denominator,
+        coalesce(sum(daily_counts.metric_orders_count), 0) as denominator,
         coalesce(case recomputable.metric_name
             when 'order_defect_rate' then sum(daily_counts.odr_defects_count)
             when 'order_defect_rate_claims' then sum(daily_counts.a_to_z_claims_count)
             when 'order_defect_rate_negative_feedback' then sum(daily_counts.negative_feedback_count)
-            when 'pre_fulfillment_cancellation_rate' then sum(daily_counts.cancelled_count)
+            when 'pre_fulfillment_cancellation_rate' then sum(daily_counts.seller_cancelled_count)
         end, 0) as numerator
     from recomputable
     left join daily_counts

@@ -111,6 +111,7 @@ final as (
         cast(aha_windows.aha_days_below_threshold as integer) as aha_days_below_threshold,
         cast(aha_windows.start_rating as integer) as start_rating,
         cast(aha_windows.orders_180d as integer) as orders_180d,
+        cast(aha_windows.mcf_orders_180d as integer) as mcf_orders_180d,
         cast(aha_windows.volume_credit as integer) as volume_credit,
         cast(aha_windows.is_volume_credit_known as boolean) as is_volume_credit_known,
         cast(aha_windows.order_days_loaded_180d as integer) as order_days_loaded_180d,

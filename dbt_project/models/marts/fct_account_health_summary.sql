@@ -1,7 +1,8 @@
 -- One row per account x marketplace: the latest rating day at a glance, for the demo table and
 -- dashboards (`select * from marts.fct_account_health_summary`): Amazon's reported AHR, our
 -- estimate and band, the metric pressing hardest on its target (value / target for LESS_THAN,
--- shortfall / allowed shortfall for GREATER_THAN; >= 1 misses) and the next roll-off of a defect.
+-- shortfall / allowed shortfall for GREATER_THAN; >= 1 misses), the next roll-off of a defect,
+-- and the 180-day order volume with multi-channel fulfillment orders counted apart.
 with
 
 ratings as (
@@ -96,6 +97,8 @@ final as (
         cast(latest_rating.reported_band as varchar) as reported_band,
         cast(latest_rating.is_aha_eligible as boolean) as is_aha_eligible,
         cast(latest_rating.is_volume_credit_known as boolean) as is_volume_credit_known,
+        cast(latest_rating.orders_180d as integer) as orders_180d,
+        cast(latest_rating.mcf_orders_180d as integer) as mcf_orders_180d,
         cast(worst_metric.metric_name as varchar) as worst_metric_name,
         cast(worst_metric.fulfillment_channel as varchar) as worst_metric_fulfillment_channel,
         cast(worst_metric.window_days as integer) as worst_metric_window_days,

@@ -4,6 +4,8 @@
 -- and no defects after the latest snapshot, Amazon's window (length and lag of the latest report)
 -- sliding forward over the orders and defects already in raw. Also the first day a currently
 -- missed target would be met again. Computed from raw, so it sits beside, not on, Amazon's value.
+-- Orders count as in the recomputed metrics: marketplace orders only (no multi-channel
+-- fulfillment), not Pending; seller cancellations only.
 with
 
 windows as (
@@ -45,11 +47,11 @@ projected as (
         projection_days.target_value,
         projection_days.target_condition,
         projection_days.is_reported_target_missed,
-        coalesce(sum(daily_counts.orders_count), 0) as projected_denominator,
+        coalesce(sum(daily_counts.metric_orders_count), 0) as projected_denominator,
         coalesce(sum(
             case
                 when projection_days.metric_name = 'order_defect_rate' then daily_counts.odr_defects_count
-                else daily_counts.cancelled_count
+                else daily_counts.seller_cancelled_count
             end
         ), 0) as projected_numerator
     from projection_days

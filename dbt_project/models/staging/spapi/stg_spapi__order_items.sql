@@ -4,6 +4,11 @@
 -- The purchase date never changes between versions of an order; it is part of the window's
 -- partition so that a filter on purchased_at reaches raw.orders (int_orders_rolled_up reads only
 -- the order dates an incremental run restates).
+-- Order semantics the metrics need are flags here: multi-channel fulfillment orders (sales channel
+-- Non-Amazon: the seller's own shop, fulfilled by Amazon) are not Amazon marketplace orders;
+-- a cancellation the buyer requested is not the seller's; a Pending order's payment is not yet
+-- authorized; Shipped (and its "Shipped - ..." variants) and InvoiceUnconfirmed orders are
+-- shipment-confirmed.
 with
 
 source_orders as (
@@ -33,8 +38,15 @@ renamed as (
             else upper(fulfillment_channel)
         end as fulfillment_channel,
         fulfillment_channel as fulfillment_channel_reported,
-        coalesce(order_status = 'Cancelled', false) as is_cancelled,
+        coalesce(order_status in ('Cancelled', 'Canceled'), false) as is_cancelled,
+        coalesce(is_buyer_requested_cancellation, false) as is_buyer_requested_cancellation,
+        nullif(trim(buyer_requested_cancel_reason), '') as buyer_requested_cancel_reason,
+        coalesce(order_status = 'Pending', false) as is_pending,
+        coalesce(order_status like 'Shipped%' or order_status = 'InvoiceUnconfirmed', false)
+            as is_shipment_confirmed,
         sales_channel,
+        coalesce(lower(sales_channel) not like 'non-amazon%', true) as is_marketplace_order,
+        is_iba,
         ship_service_level,
         cast(quantity as integer) as quantity,
         currency as currency_code,
@@ -84,7 +96,14 @@ final as (
         fulfillment_channel,
         fulfillment_channel_reported,
         is_cancelled,
+        is_cancelled and not is_buyer_requested_cancellation as is_seller_cancelled,
+        is_buyer_requested_cancellation,
+        buyer_requested_cancel_reason,
+        is_pending,
+        is_shipment_confirmed,
         sales_channel,
+        is_marketplace_order,
+        is_iba,
         ship_service_level,
         quantity,
         currency_code,
