@@ -54,9 +54,8 @@ def demo(days: int, end_date: str | None) -> None:
     started = time.monotonic()
     result = run_demo(settings, first, last, echo=click.echo)
     elapsed = time.monotonic() - started
-    for run in (result.pipeline, result.alerts):
-        if run is not None and not run.success:
-            _echo_failures(run)
+    if result.pipeline is not None and not result.pipeline.success:
+        _echo_failures(result.pipeline)
     if not result.success:
         click.echo(f"demo failed after {elapsed:.1f}s", err=True)
         sys.exit(1)

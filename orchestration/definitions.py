@@ -12,14 +12,15 @@ from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.defs.notifications.assets import notification_assets
 from orchestration.defs.notifications.schedules import account_refresh_job
-from orchestration.defs.notifications.sensors import account_status_notifications, notifications_table
+from orchestration.defs.notifications.sensors import account_status_notifications
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
 
 defs = dg.Definitions(
-    assets=[*report_assets, *dbt_model_assets, *export_assets, *alert_assets, notifications_table],
+    assets=[*report_assets, *notification_assets, *dbt_model_assets, *export_assets, *alert_assets],
     asset_checks=[*raw_checks, *mart_checks],
     jobs=[extraction_job, daily_pipeline_job, account_refresh_job, alerts_job],
     schedules=[daily_pipeline_schedule],

@@ -254,8 +254,9 @@ def record_batch(
 
 def drain(
     queue: QueueConfig,
-    duckdb_path: Path,
+    duckdb_path: Path | None = None,
     *,
+    con: duckdb.DuckDBPyConnection | None = None,
     wait_seconds: int = 10,
     visibility_timeout: int = 120,
     max_messages: int = 1000,
@@ -267,11 +268,16 @@ def drain(
 
     The first receive long-polls ``wait_seconds`` (0-20); later ones return at once, so an empty
     queue ends the call. ``on_committed`` is called with each batch after its commit and before its
-    deletion (progress reporting; tests use it to kill the process there). Raises WarehouseBusy
-    before receiving anything when the DuckDB file is locked.
+    deletion (progress reporting; tests use it to kill the process there). Writes through ``con``
+    when given (a run's connection), else opens ``duckdb_path`` -- raising WarehouseBusy before
+    receiving anything when another process holds the file.
     """
     started = time.monotonic()
-    con = open_writer(duckdb_path)
+    owns_connection = con is None
+    if con is None:
+        if duckdb_path is None:
+            raise ValueError("drain needs a DuckDB connection or the path of the DuckDB file")
+        con = open_writer(duckdb_path)
     result = IntakeResult()
     try:
         ensure_tables(con)
@@ -313,7 +319,8 @@ def drain(
             for failure in deleted.get("Failed", []):  # comes back after the visibility timeout: harmless
                 log.warning("could not delete message %s from the queue: %s", failure.get("Id"), failure.get("Message"))
     finally:
-        con.close()
+        if owns_connection:
+            con.close()
         result.elapsed_seconds = time.monotonic() - started
     return result
 

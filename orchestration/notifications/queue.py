@@ -93,7 +93,12 @@ def queue_from_settings(settings: Settings) -> QueueConfig:
             "no notification queue in sandbox mode without a running sandbox: start `ahw sandbox` (it starts a "
             "local SQS) or `ahw dev`, and set AHW_SANDBOX_URL"
         )
+    return queue_for_sandbox(settings.sandbox_url)
+
+
+def queue_for_sandbox(admin_url: str) -> QueueConfig:
+    """The local queue of the sandbox at ``admin_url`` (QueueNotConfigured when it has no SQS)."""
     import httpx
 
-    world = httpx.get(settings.sandbox_url.rstrip("/") + "/_sandbox/world", timeout=10).raise_for_status().json()
+    world = httpx.get(admin_url.rstrip("/") + "/_sandbox/world", timeout=10).raise_for_status().json()
     return sandbox_queue(world.get("sqs_endpoint_url"))

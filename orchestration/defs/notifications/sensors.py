@@ -7,9 +7,9 @@ Every account whose status changed gets one ``account_refresh`` run for the noti
 a run holds the DuckDB file the tick receives nothing and says so (the messages stay in the queue);
 without a queue (no live SQS settings, or no running sandbox) it says what to configure.
 
-What the UI shows: the cursor (totals, the last notification ids and event time), the tick's log
-lines (one per message) and a materialization of ``raw/notifications`` with the tick's counts and its
-last messages.
+What the UI shows: the cursor (totals, the last notification ids and event time) and the tick's
+log lines (one per message and a summary). Runs also drain the queue (``assets.py``): their
+``raw/notifications`` materializations carry the last messages as a table.
 """
 
 from __future__ import annotations
@@ -24,16 +24,7 @@ from orchestration.defs.extraction.assets import ACCOUNT_TAG
 from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.defs.notifications.schedules import account_refresh_job
 
-NOTIFICATIONS_KEY = dg.AssetKey(["raw", "notifications"])
 NOTIFICATION_IDS_TAG = "ahw/notification_ids"
-
-notifications_table = dg.AssetSpec(
-    NOTIFICATIONS_KEY,
-    group_name="extraction",
-    kinds={"duckdb", "sqs"},
-    description="raw.notifications: SP-API notifications (ACCOUNT_STATUS_CHANGED) received from the SQS queue, one "
-    "row per notificationId, written by the account_status_notifications sensor (not by a run).",
-)
 
 
 def refresh_partition(changed_on: date, today: date | None = None) -> str:
@@ -65,16 +56,6 @@ def refresh_requests(changes, today: date | None = None) -> list[dg.RunRequest]:
             )
         )
     return requests
-
-
-def _last_messages_markdown(result) -> str:
-    lines = ["| notification | account | change | event (UTC) |", "|---|---|---|---|"]
-    for n in result.recorded[-10:]:
-        change = f"{n.previous_account_status} -> {n.current_account_status}" if n.current_account_status else "-"
-        lines.append(f"| {n.notification_id} | {n.account_id} | {change} | {n.event_time:%Y-%m-%d %H:%M} |")
-    for r in result.rejected[-10:]:
-        lines.append(f"| kept aside: {r.sqs_message_id} | - | {r.reason[:80]} | - |")
-    return "\n".join(lines)
 
 
 @dg.sensor(
@@ -126,17 +107,5 @@ def account_status_notifications(context: dg.SensorEvaluationContext):
     if not result.received:
         return dg.SensorResult(skip_reason=dg.SkipReason("queue empty"), cursor=json.dumps(cursor))
     requests = refresh_requests(result.status_changes)
-    materialization = dg.AssetMaterialization(
-        NOTIFICATIONS_KEY,
-        description=result.summary(),
-        metadata={
-            "received": result.received,
-            "recorded": len(result.recorded),
-            "duplicates": result.duplicates,
-            "kept_aside": len(result.rejected),
-            "refresh_runs_requested": len(requests),
-            "last_messages": dg.MetadataValue.md(_last_messages_markdown(result)),
-        },
-    )
-    context.log.info(result.summary())
-    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor), asset_events=[materialization])
+    context.log.info(f"{result.summary()}; {len(requests)} account_refresh run(s) requested")
+    return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))
