@@ -45,29 +45,17 @@ snapshot_days as (
 
 ),
 
-with_lag as (
-
-    select
-        *,
-        lag(account_status) over (partition by account_id order by observed_at) as lagged_status
-    from snapshot_days
-
-),
-
 from_snapshots as (
 
     select
         account_id,
         observed_at,
         account_status,
-        -- The status before the latest change (not merely the day before), as a notification says it.
-        last_value(case when lagged_status <> account_status then lagged_status end ignore nulls) over (
-            partition by account_id order by observed_at rows between unbounded preceding and current row
-        ) as previous_account_status,
+        cast(null as varchar) as notified_previous_status,
         affected_marketplace_ids,
         cast(null as varchar) as notification_id,
         'snapshot' as source
-    from with_lag
+    from snapshot_days
 
 ),
 
@@ -77,7 +65,7 @@ from_notifications as (
         account_id,
         occurred_at as observed_at,
         current_account_status as account_status,
-        previous_account_status,
+        previous_account_status as notified_previous_status,
         cast([] as varchar[]) as affected_marketplace_ids,
         notification_id,
         'notification' as source
@@ -91,6 +79,34 @@ unioned as (
     select * from from_snapshots
     union all
     select * from from_notifications
+
+),
+
+transitions as (
+
+    select
+        *,
+        -- Where a change is seen: a notification says what it came from; a snapshot differing from the
+        -- observation before it (of either source) shows it.
+        case
+            when source = 'notification' then notified_previous_status
+            when
+                lag(account_status) over (partition by account_id order by observed_at, source) <> account_status
+                then lag(account_status) over (partition by account_id order by observed_at, source)
+        end as transition_from
+    from unioned
+
+),
+
+with_previous as (
+
+    select
+        *,
+        -- The status before the latest change (not merely the observation before), as a notification says it.
+        last_value(transition_from ignore nulls) over (
+            partition by account_id order by observed_at, source rows between unbounded preceding and current row
+        ) as previous_account_status
+    from transitions
 
 ),
 
@@ -114,7 +130,7 @@ final as (
             'notification_id', notification_id
         ) as details,
         source
-    from unioned
+    from with_previous
 
 )
 
