@@ -38,7 +38,8 @@ def last_messages_markdown(result) -> str:
 @dg.asset(
     key=NOTIFICATIONS_KEY,
     deps=SNAPSHOT_KEYS,
-    group_name="extraction",
+    # Not in "extraction" (one asset per SP-API report type, the extract_reports job): SQS is another source.
+    group_name="notifications",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,
