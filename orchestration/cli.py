@@ -133,7 +133,8 @@ def sandbox(host: str, port: int, seed: int | None, end_date: str | None, speed:
 @main.command()
 @click.option("--port", default=8787, show_default=True, type=int, help="Port of the sandbox.")
 @click.option("--speed", default=3600.0, show_default=True, help="Time scale of the sandbox.")
-def dev(port: int, speed: float) -> None:
+@click.option("--ui-port", default=3000, show_default=True, type=int, help="Port of the Dagster UI.")
+def dev(port: int, speed: float, ui_port: int) -> None:
     """Dagster UI and daemon (`dagster dev`) with a long-lived sandbox, its local SQS and the subscriptions.
 
     In sandbox mode the sandbox, the SQS server and the notification subscriptions live as long as this
@@ -145,7 +146,7 @@ def dev(port: int, speed: float) -> None:
 
     settings = load_settings()
     dagster = Path(sys.executable).parent / "dagster"
-    command = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", "workspace.yaml"]
+    command = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", "workspace.yaml", "-p", str(ui_port)]
     if settings.is_live or settings.sandbox_url:
         sys.exit(subprocess.call(command))
     import duckdb
