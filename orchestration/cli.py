@@ -5,6 +5,7 @@ Commands stay thin: they read settings, call the same code the Dagster assets ca
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -142,13 +143,12 @@ def dev(port: int, speed: float, ui_port: int) -> None:
     with PUT /_sandbox/clock to see status changes published). In live mode this is `dagster dev`.
     """
     import os
-    import subprocess
 
     settings = load_settings()
     dagster = Path(sys.executable).parent / "dagster"
     command = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", "workspace.yaml", "-p", str(ui_port)]
     if settings.is_live or settings.sandbox_url:
-        sys.exit(subprocess.call(command))
+        sys.exit(_run_dagster(command, dict(os.environ)))
     import duckdb
 
     from orchestration.defs.extraction.resources import sandbox_connection
@@ -166,9 +166,48 @@ def dev(port: int, speed: float, ui_port: int) -> None:
         with duckdb.connect(str(settings.duckdb_path)) as con:
             setup_notifications(con, connection.endpoint, connection.accounts, sandbox_queue(sqs.endpoint_url))
         click.echo(f"sandbox on {server.url} (world ends {world.end_date}), local SQS on {sqs.endpoint_url}")
-        # The child gets the sandbox's URL as its configuration; this process's environment is unchanged.
-        env = {**os.environ, "AHW_SANDBOX_URL": server.url}
-        sys.exit(subprocess.call(command, env=env))
+        # The child gets the sandbox's URL as its configuration (and this environment's tools, dbt, on its
+        # PATH); this process's own environment is unchanged.
+        tools = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            "AHW_SANDBOX_URL": server.url,
+            "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+        }
+        sys.exit(_run_dagster(command, env))
+
+
+def _run_dagster(command: list[str], env: dict[str, str]) -> int:
+    """Run `dagster dev` in its own process group until it exits or this process is interrupted
+    (Ctrl-C, SIGTERM); then stop the whole group: SIGINT, and SIGKILL after 20 s (`dagster dev`
+    without a terminal ignores SIGINT and SIGTERM, and its webserver and daemon are its children)."""
+    import os
+    import signal
+    import subprocess
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        for sig, wait in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                child.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # what is left of the group (webserver, daemon, code servers)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command("import-report")
