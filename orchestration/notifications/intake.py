@@ -13,9 +13,10 @@ timeout, find their ``notificationId`` already recorded, and are deleted: nothin
 doubled. Duplicate and out-of-order deliveries collapse the same way (rows are ordered by their own
 ``eventTime`` downstream, never by arrival).
 
-DuckDB has one writer. The connection is opened *before* anything is received: when a run holds the
-file, :class:`WarehouseBusy` is raised and the queue is left untouched, so the messages wait for the
-next poll instead of timing out invisible.
+DuckDB has one writer. The sensor must not keep the file open while it long-polls (a run would be
+locked out for the whole wait): it checks the file is free before receiving, and opens it only when
+messages have arrived. When a run holds the file, :class:`WarehouseBusy` is raised and the messages
+stay in the queue (a batch already received is made visible again), for the next poll.
 """
 
 from __future__ import annotations
@@ -268,21 +269,24 @@ def drain(
 
     The first receive long-polls ``wait_seconds`` (0-20); later ones return at once, so an empty
     queue ends the call. ``on_committed`` is called with each batch after its commit and before its
-    deletion (progress reporting; tests use it to kill the process there). Writes through ``con``
-    when given (a run's connection), else opens ``duckdb_path`` -- raising WarehouseBusy before
-    receiving anything when another process holds the file.
+    deletion (progress reporting; tests use it to kill the process there).
+
+    Writes through ``con`` when given (a run's connection). Otherwise the DuckDB file at
+    ``duckdb_path`` is opened only while messages are being recorded -- never during the long poll,
+    which would lock runs out for its whole wait -- and WarehouseBusy is raised when another process
+    holds it: before receiving anything, or, if a run took the file meanwhile, after making the
+    batch just received visible again, unrecorded and undeleted.
     """
+    if con is None and duckdb_path is None:
+        raise ValueError("drain needs a DuckDB connection or the path of the DuckDB file")
     started = time.monotonic()
-    owns_connection = con is None
-    if con is None:
-        if duckdb_path is None:
-            raise ValueError("drain needs a DuckDB connection or the path of the DuckDB file")
-        con = open_writer(duckdb_path)
     result = IntakeResult()
+    sqs = sqs or queue.client()
+    writer = con
+    subscriptions: dict[str, str] | None = None
+    if writer is None:  # fail fast, with the queue untouched, while a run holds the file
+        open_writer(duckdb_path).close()
     try:
-        ensure_tables(con)
-        subscriptions = subscription_map(con)
-        sqs = sqs or queue.client()
         wait = wait_seconds
         while result.received < max_messages:
             remaining = time_budget_seconds - (time.monotonic() - started)
@@ -298,9 +302,18 @@ def drain(
             if not messages:
                 break
             wait = 0
+            if writer is None:
+                try:
+                    writer = open_writer(duckdb_path)
+                except WarehouseBusy:
+                    _release(sqs, queue, messages)
+                    raise
+            if subscriptions is None:
+                ensure_tables(writer)
+                subscriptions = subscription_map(writer)
             received_at = datetime.now(UTC).replace(tzinfo=None)
             parsed = [parse_message(m["MessageId"], m.get("Body", ""), subscriptions, received_at) for m in messages]
-            recorded, duplicates, rejected = record_batch(con, parsed)
+            recorded, duplicates, rejected = record_batch(writer, parsed)
             result.received += len(messages)
             result.batches += 1
             result.recorded.extend(recorded)
@@ -319,10 +332,23 @@ def drain(
             for failure in deleted.get("Failed", []):  # comes back after the visibility timeout: harmless
                 log.warning("could not delete message %s from the queue: %s", failure.get("Id"), failure.get("Message"))
     finally:
-        if owns_connection:
-            con.close()
+        if con is None and writer is not None:
+            writer.close()
         result.elapsed_seconds = time.monotonic() - started
     return result
+
+
+def _release(sqs, queue: QueueConfig, messages: list[dict]) -> None:
+    """Make received messages visible again at once (best effort; else they return after the timeout)."""
+    entries = [
+        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0} for i, m in enumerate(messages)
+    ]
+    try:
+        sqs.change_message_visibility_batch(QueueUrl=queue.queue_url, Entries=entries)
+    except Exception as exc:
+        log.warning(
+            "could not release %d message(s); they come back after the visibility timeout: %s", len(messages), exc
+        )
 
 
 def queue_depth(queue: QueueConfig, sqs=None) -> int | None:

@@ -200,3 +200,41 @@ def test_the_sensor_leaves_the_queue_alone_while_a_run_holds_the_warehouse(sandb
     with dg.build_sensor_context(cursor=result.cursor) as context:
         quiet = account_status_notifications(context)
     assert not quiet.run_requests and json.loads(quiet.cursor)["recorded_total"] == 1
+
+
+class _RunStartsDuringTheReceive:
+    """The real SQS client; a run (another process) takes the warehouse while a receive is under way."""
+
+    def __init__(self, client, path):
+        self.client, self.path, self.locker = client, path, None
+
+    def receive_message(self, **kwargs):
+        response = self.client.receive_message(**kwargs)
+        if self.locker is None:
+            self.locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(self.path)], stdout=subprocess.PIPE,
+                                           text=True)  # fmt: skip
+            assert self.locker.stdout.readline().strip() == "LOCKED"
+        return response
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+
+def test_messages_received_just_before_a_run_takes_the_warehouse_go_back_to_the_queue(sandbox, subscribed):
+    from orchestration.notifications.intake import WarehouseBusy
+
+    queue, path, _ = subscribed
+    critical = sandbox.world.critical_date("cobalt-gadgets")
+    set_clock(sandbox, midnight(critical) - timedelta(hours=1))
+    set_clock(sandbox, midnight(critical) + timedelta(hours=1))
+    racing = _RunStartsDuringTheReceive(queue.client(), path)
+    try:
+        with pytest.raises(WarehouseBusy, match="locked"):
+            drain(queue, path, wait_seconds=1, visibility_timeout=120, sqs=racing)
+    finally:
+        racing.locker.kill()
+        racing.locker.wait(timeout=10)
+    assert rows(path, "select count(*) from raw.notifications") == [(0,)]
+    # Visible again at once, not after the 120 s visibility timeout: the next poll records it.
+    after = drain(queue, path, wait_seconds=0)
+    assert (after.received, len(after.recorded)) == (1, 1)

@@ -9,6 +9,7 @@ A backfill is one run (single-run policy). dbt tests surface as asset checks.
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
@@ -33,15 +34,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
 
 
-def ensure_dbt_source_tables(duckdb_path) -> None:
+def ensure_dbt_source_tables(duckdb: DuckDBResource) -> None:
     """Create the sources that other writers fill (notifications, quality results) when missing, so the
     staging views dbt builds point at the real tables from the first run on (source_or_empty)."""
-    import duckdb
-
     from orchestration.notifications.tables import ensure_tables
     from orchestration.quality.results import DDL as QUALITY_DDL
 
-    with duckdb.connect(str(duckdb_path)) as con:
+    with duckdb.get_connection() as con:
         ensure_tables(con)
         for statement in QUALITY_DDL:
             con.execute(statement)
@@ -59,10 +58,10 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     dagster_dbt_translator=translator,
     pool=DUCKDB_WRITER_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
     days = partition_days(context)
     settings = load_settings()
-    ensure_dbt_source_tables(settings.duckdb_path)
+    ensure_dbt_source_tables(duckdb)  # closed again before dbt opens the file
     context.log.info(f"dbt build for {days[0]}..{days[-1]}")
     args = dbt_build_args(days[0], days[-1], connection=dbt_connection_vars(settings))
     yield from dbt.cli(args, context=context).stream()
