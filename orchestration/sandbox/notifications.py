@@ -14,7 +14,9 @@ API (official model ``notifications.json``, paths under ``/notifications/v1``):
   either. A second subscription of one seller to one type answers 409 ``StateConflict``
   ("Subscription already exist for notification type ..."); a second destination for one queue ARN
   answers 409 ``Conflict``; deleting a destination that still has subscriptions answers 403.
-- Usage plan of every operation: 1 request/s, burst 5 (times the sandbox's speed).
+  (The error bodies are those sellers have reported from Amazon: amzn/selling-partner-api-docs issues
+  540, 1564, 1800 and 3448.)
+- Usage plan of every operation: 1 request/s, burst 5 (times the sandbox's speed; the model's tables).
 - Only SQS destinations; notification types ``ACCOUNT_STATUS_CHANGED`` (payload version 2021-01-01).
 
 Publishing: as the sandbox clock moves forward (``PUT /_sandbox/clock``, or wall time passing), every
