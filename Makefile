@@ -30,10 +30,10 @@ dbt-parse: .venv/.installed
 demo: install  ## run the whole pipeline against the sandbox into ./data/warehouse.duckdb and print a summary
 	$(RUN) ahw demo
 
-dev: install  ## Dagster UI against the embedded sandbox
-	$(RUN) dagster dev -w workspace.yaml
+dev: install  ## Dagster UI + daemon with a long-lived sandbox, its local SQS and the notification subscriptions
+	$(RUN) ahw dev
 
-sandbox: install  ## serve the SP-API sandbox standalone on :8787
+sandbox: install  ## serve the SP-API sandbox standalone on :8787, with a local SQS for notifications
 	$(RUN) ahw sandbox
 
 test: install browser  ## every test

@@ -5,6 +5,7 @@ Commands stay thin: they read settings, call the same code the Dagster assets ca
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import time
@@ -42,12 +43,28 @@ def main(verbose: bool) -> None:
 @click.option("--end-date", help="Last partition (YYYY-MM-DD); default yesterday UTC (also the sandbox world's end).")
 def demo(days: int, end_date: str | None) -> None:
     """Run the main job against the embedded sandbox into the local DuckDB file and print a summary."""
+    from orchestration.demo import run_demo
+    from orchestration.summary import print_summary
+
     settings = load_settings()
     if settings.is_live:
         raise click.UsageError("demo runs against the sandbox; unset AHW_ACCOUNTS_FILE")
     last = _day(end_date) or settings.sandbox_end_date
     first = last - timedelta(days=days - 1)
-    _run("daily_pipeline", first, last, sandbox_end_date=last)
+    click.echo(f"running the demo for {first}..{last} (sandbox, notifications, alerts) into {settings.duckdb_path}")
+    started = time.monotonic()
+    result = run_demo(settings, first, last, echo=click.echo)
+    elapsed = time.monotonic() - started
+    if result.pipeline is not None and not result.pipeline.success:
+        _echo_failures(result.pipeline)
+    if not result.success:
+        click.echo(f"demo failed after {elapsed:.1f}s", err=True)
+        sys.exit(1)
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    click.echo(
+        f"demo succeeded in {elapsed:.1f}s ({steps}; notifications and alerts added {result.added_seconds:.1f}s)"
+    )
+    print_summary(settings.duckdb_path)
 
 
 @main.command()
@@ -72,9 +89,7 @@ def _run(job: str, first: date, last: date, sandbox_end_date: date | None = None
     result = run_job(job, first, last, raise_on_error=False, sandbox_end_date=sandbox_end_date)
     elapsed = time.monotonic() - started
     if not result.success:
-        for event in result.all_events:
-            if event.is_step_failure:
-                click.echo(f"FAILED {event.step_key}: {event.step_failure_data.error.message}", err=True)
+        _echo_failures(result)
         click.echo(f"run failed after {elapsed:.1f}s", err=True)
         sys.exit(1)
     click.echo(f"run succeeded in {elapsed:.1f}s")
@@ -93,6 +108,12 @@ def _report_written(result) -> str | None:
             path = event.step_materialization_data.materialization.metadata.get("path")
             return str(path.value) if path is not None else None
     return None
+
+
+def _echo_failures(result) -> None:
+    for event in result.all_events:
+        if event.is_step_failure:
+            click.echo(f"FAILED {event.step_key}: {event.step_failure_data.error.message}", err=True)
 
 
 @main.command()
@@ -137,15 +158,96 @@ def report(output: Path | None) -> None:
 @click.option(
     "--speed", default=60.0, show_default=True, help="Time scale: rates, processing and expiry run this much faster."
 )
-def sandbox(host: str, port: int, seed: int | None, end_date: str | None, speed: float) -> None:
-    """Serve the SP-API sandbox standalone (point AHW_SANDBOX_URL at it)."""
+@click.option("--sqs/--no-sqs", default=True, show_default=True, help="Start a local SQS (moto) for notifications.")
+def sandbox(host: str, port: int, seed: int | None, end_date: str | None, speed: float, sqs: bool) -> None:
+    """Serve the SP-API sandbox standalone (point AHW_SANDBOX_URL at it), with a local SQS it publishes
+    ACCOUNT_STATUS_CHANGED notifications to (subscribe with `ahw notifications setup`)."""
     from orchestration.sandbox import WorldConfig, serve_forever
 
     settings = load_settings()
     end = _day(end_date) or datetime.now(UTC).date() - timedelta(days=1)
     config = WorldConfig(seed=seed if seed is not None else settings.sandbox_seed, end_date=end)
     click.echo(f"SP-API sandbox on http://{host}:{port} (world {config.seed}, ends {end}, speed {speed}x)")
-    serve_forever(host, port, config, speed)
+    serve_forever(host, port, config, speed, with_sqs=sqs)
+
+
+@main.command()
+@click.option("--port", default=8787, show_default=True, type=int, help="Port of the sandbox.")
+@click.option("--speed", default=3600.0, show_default=True, help="Time scale of the sandbox.")
+@click.option("--ui-port", default=3000, show_default=True, type=int, help="Port of the Dagster UI.")
+def dev(port: int, speed: float, ui_port: int) -> None:
+    """Dagster UI and daemon (`dagster dev`) with a long-lived sandbox, its local SQS and the subscriptions.
+
+    In sandbox mode the sandbox, the SQS server and the notification subscriptions live as long as this
+    command, so the notifications sensor has a queue to poll and runs share one sandbox clock (move it
+    with PUT /_sandbox/clock to see status changes published). In live mode this is `dagster dev`.
+    """
+    import os
+
+    settings = load_settings()
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", "workspace.yaml", "-p", str(ui_port)]
+    if settings.is_live or settings.sandbox_url:
+        sys.exit(_run_dagster(command, dict(os.environ)))
+    import duckdb
+
+    from orchestration.defs.extraction.resources import sandbox_connection
+    from orchestration.notifications.queue import sandbox_queue
+    from orchestration.notifications.setup import setup_notifications
+    from orchestration.sandbox import SandboxServer, World, WorldConfig
+    from orchestration.sandbox.sqs import SqsServer
+
+    world = World(WorldConfig(seed=settings.sandbox_seed, end_date=settings.sandbox_end_date,
+                              volume_scale=settings.sandbox_volume_scale))  # fmt: skip
+    with SqsServer() as sqs, SandboxServer(world, speed=speed, port=port, token_ttl_seconds=3600 * speed,
+                                           url_ttl_seconds=30 * speed, sqs_endpoint_url=sqs.endpoint_url) as server:  # fmt: skip
+        connection = sandbox_connection(server.url)
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(settings.duckdb_path)) as con:
+            setup_notifications(con, connection.endpoint, connection.accounts, sandbox_queue(sqs.endpoint_url))
+        click.echo(f"sandbox on {server.url} (world ends {world.end_date}), local SQS on {sqs.endpoint_url}")
+        # The child gets the sandbox's URL as its configuration (and this environment's tools, dbt, on its
+        # PATH); this process's own environment is unchanged.
+        tools = str(Path(sys.executable).parent)
+        env = {
+            **os.environ,
+            "AHW_SANDBOX_URL": server.url,
+            "PATH": os.pathsep.join([tools, os.environ.get("PATH", "")]),
+        }
+        sys.exit(_run_dagster(command, env))
+
+
+def _run_dagster(command: list[str], env: dict[str, str]) -> int:
+    """Run `dagster dev` in its own process group until it exits or this process is interrupted
+    (Ctrl-C, SIGTERM); then stop the whole group: SIGINT, and SIGKILL after 20 s (`dagster dev`
+    without a terminal ignores SIGINT and SIGTERM, and its webserver and daemon are its children)."""
+    import os
+    import signal
+    import subprocess
+
+    def interrupted(*_):
+        raise KeyboardInterrupt
+
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        for sig, wait in ((signal.SIGINT, 20), (signal.SIGKILL, 10)):
+            try:
+                os.killpg(child.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                child.wait(timeout=wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGKILL)  # what is left of the group (webserver, daemon, code servers)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @main.command("import-report")
@@ -218,6 +320,138 @@ def import_report(
         click.echo(f"flags: {', '.join(facts.flags)}")
     for warning in result.warnings:
         click.echo(f"warning: {warning}")
+
+
+def _spapi_connection(settings):
+    """The configured SP-API (live accounts, or the running sandbox of AHW_SANDBOX_URL)."""
+    from orchestration.defs.extraction.resources import live_connection, sandbox_connection
+
+    if settings.is_live:
+        return live_connection(settings)
+    if not settings.sandbox_url:
+        raise click.UsageError(
+            "notifications need a running sandbox in sandbox mode: start `ahw sandbox` (it starts a local SQS) and "
+            "set AHW_SANDBOX_URL, or use `ahw dev` / `ahw demo`, which do both"
+        )
+    return sandbox_connection(settings.sandbox_url)
+
+
+@main.group()
+def notifications() -> None:
+    """SP-API notifications (ACCOUNT_STATUS_CHANGED) over SQS: subscribe, receive."""
+
+
+@notifications.command("setup")
+def notifications_setup() -> None:
+    """Create the SQS destination and one ACCOUNT_STATUS_CHANGED subscription per account (idempotent)."""
+    import duckdb
+
+    from orchestration.notifications.queue import QueueNotConfigured, queue_from_settings
+    from orchestration.notifications.setup import SetupError, setup_notifications
+
+    settings = load_settings()
+    connection = _spapi_connection(settings)
+    try:
+        queue = queue_from_settings(settings)
+    except QueueNotConfigured as exc:
+        raise click.ClickException(str(exc)) from None
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        try:
+            result = setup_notifications(con, connection.endpoint, connection.accounts, queue)
+        except SetupError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"queue {queue.queue_arn} ({queue.mode})")
+    for region, destination in sorted(result.destinations.items()):
+        click.echo(f"destination {region}: {destination}")
+    for account, subscription in sorted(result.subscriptions.items()):
+        click.echo(f"subscription {account}: {subscription}")
+    click.echo(
+        f"created: {', '.join(result.created) or 'nothing'}; already there: {', '.join(result.kept) or 'nothing'}"
+    )
+
+
+@notifications.command("poll")
+@click.option("--refresh", is_flag=True, help="Also run account_refresh for each account whose status changed.")
+def notifications_poll(refresh: bool) -> None:
+    """Receive what is in the queue now and record it (what the sensor does each tick)."""
+    from orchestration.notifications.intake import WarehouseBusy, drain
+    from orchestration.notifications.queue import QueueNotConfigured, queue_from_settings
+
+    settings = load_settings()
+    try:
+        queue = queue_from_settings(settings)
+        result = drain(queue, settings.duckdb_path, wait_seconds=settings.sqs_wait_seconds,
+                       visibility_timeout=settings.sqs_visibility_timeout_seconds)  # fmt: skip
+    except (QueueNotConfigured, WarehouseBusy) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary())
+    for n in result.recorded:
+        click.echo(f"recorded {n.describe()}")
+    for r in result.rejected:
+        click.echo(f"kept aside {r.sqs_message_id}: {r.reason}")
+    if refresh and result.status_changes:
+        from orchestration.defs.extraction.assets import ACCOUNT_TAG
+        from orchestration.defs.notifications.sensors import refresh_requests
+        from orchestration.pipeline import run_job
+
+        for request in refresh_requests(result.status_changes):
+            day = date.fromisoformat(request.partition_key)
+            click.echo(f"account_refresh for {request.tags[ACCOUNT_TAG]} ({day})")
+            run = run_job("account_refresh", day, day, raise_on_error=False, tags=request.tags)
+            if not run.success:
+                _echo_failures(run)
+                sys.exit(1)
+
+
+@main.group(invoke_without_command=True)
+@click.option("--all", "show_all", is_flag=True, help="Include resolved alerts.")
+@click.pass_context
+def alerts(ctx: click.Context, show_all: bool) -> None:
+    """List open alerts (marts.fct_alerts); `ahw alerts ack ID` acknowledges one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from orchestration.summary import print_alerts
+
+    print_alerts(load_settings().duckdb_path, include_resolved=show_all)
+
+
+@alerts.command("ack")
+@click.argument("alert_id")
+@click.option("--by", default="cli", show_default=True, help="Who acknowledges (kept with the acknowledgement).")
+@click.option("--note", help="Optional note.")
+def alerts_ack(alert_id: str, by: str, note: str | None) -> None:
+    """Acknowledge an alert: not delivered again until its severity rises."""
+    import duckdb
+
+    from orchestration.notifications.alerts import UnknownAlert, acknowledge
+
+    settings = load_settings()
+    if not settings.duckdb_path.exists():
+        raise click.ClickException(f"{settings.duckdb_path} does not exist yet: run `ahw demo` or `ahw run` first")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        try:
+            alert = acknowledge(con, alert_id, by=by, note=note)
+        except UnknownAlert:
+            raise click.ClickException(
+                f"no alert {alert_id} in marts.fct_alerts (`ahw alerts --all` lists them)"
+            ) from None
+    click.echo(f"acknowledged {alert.alert_id}: {alert.kind_label} {alert.where} ({alert.severity}, {alert.status})")
+
+
+@alerts.command("deliver")
+def alerts_deliver() -> None:
+    """Deliver pending alert events of marts.fct_alerts to AHW_ALERT_URLS now (without rebuilding the mart)."""
+    import duckdb
+
+    from orchestration.notifications.delivery import deliver, settings_secrets
+
+    settings = load_settings()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        result = deliver(con, settings.alert_urls, secrets=settings_secrets(settings))
+    click.echo(result.summary())
+    if result.failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

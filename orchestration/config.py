@@ -10,6 +10,7 @@ naming the variable and how to fix it (:class:`SettingsError`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
@@ -101,6 +102,30 @@ class Settings(BaseSettings):
     """AHW_MAX_REJECTED_ROW_SHARE: fraction (0-1) of a flat file's rows that may be kept aside in
     raw.rejected_rows because their field count does not match the header; above it the whole
     document is refused (default 0.05). One such row is always tolerated, however small the document."""
+    sqs_queue_url: str | None = _env("AHW_SQS_QUEUE_URL")
+    """AHW_SQS_QUEUE_URL: live mode, the Amazon SQS queue Amazon delivers ACCOUNT_STATUS_CHANGED
+    notifications to (``https://sqs.<region>.amazonaws.com/<aws account>/<name>``); unset means no
+    notifications in live mode. The sandbox brings its own local queue and ignores this."""
+    sqs_queue_arn_setting: str | None = _env("AHW_SQS_QUEUE_ARN")
+    """AHW_SQS_QUEUE_ARN: the queue's ARN for ``createDestination``; default derived from AHW_SQS_QUEUE_URL."""
+    sqs_region_setting: str | None = _env("AHW_SQS_REGION")
+    """AHW_SQS_REGION: AWS region of the queue; default the region in AHW_SQS_QUEUE_URL."""
+    aws_access_key_id: str | None = _env("AHW_AWS_ACCESS_KEY_ID")
+    """AHW_AWS_ACCESS_KEY_ID: live mode, access key of the AWS user that reads and deletes queue messages."""
+    aws_secret_access_key: SecretStr | None = _env("AHW_AWS_SECRET_ACCESS_KEY")
+    """AHW_AWS_SECRET_ACCESS_KEY: its secret key (passed to boto3 explicitly, never logged)."""
+    sqs_wait_seconds: int = Field(default=10, ge=0, le=20, validation_alias=AliasChoices("AHW_SQS_WAIT_SECONDS"))
+    """AHW_SQS_WAIT_SECONDS: long-poll wait of one receive call, seconds (SQS allows 0-20; default 10)."""
+    sqs_visibility_timeout_seconds: int = Field(
+        default=120, ge=1, le=43200, validation_alias=AliasChoices("AHW_SQS_VISIBILITY_TIMEOUT")
+    )
+    """AHW_SQS_VISIBILITY_TIMEOUT: seconds a received message stays hidden before SQS offers it again
+    (default 120: longer than recording a batch takes, short enough that a message left in the queue
+    by a crash or a locked warehouse comes back within minutes)."""
+    alert_urls_secret: SecretStr | None = _env("AHW_ALERT_URLS")
+    """AHW_ALERT_URLS: comma-separated Apprise URLs alerts are delivered to (``slack://...``,
+    ``mailto://...``, ``json://...``); unset means alerts are only recorded. Secret: URLs carry tokens
+    and passwords, so they are never logged or stored (deliveries record the scheme and a hash)."""
 
     @classmethod
     def settings_customise_sources(
@@ -123,11 +148,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8787")
         return value or None
 
+    @field_validator("sqs_queue_url")
+    @classmethod
+    def _queue_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be the queue's URL, such as https://sqs.us-east-1.amazonaws.com/123456789012/ahw")
+        return value or None
+
+    @field_validator("sqs_queue_arn_setting")
+    @classmethod
+    def _queue_arn(cls, value: str | None) -> str | None:
+        if value and not re.fullmatch(r"arn:aws[\w-]*:sqs:\S+:\d+:\S+", value):
+            raise ValueError("must be an SQS queue ARN such as arn:aws:sqs:us-east-1:123456789012:ahw")
+        return value or None
+
     @field_validator("duckdb_memory_limit", "load_memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
-        import re
-
         if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):
             raise ValueError("must be a size such as 512MB or 2GB")
         return value.strip()
@@ -139,6 +176,16 @@ class Settings(BaseSettings):
             problems.append(f"AHW_DATA_DIR: {self.data_dir} is a file, not a folder; point it at a folder")
         if self.duckdb_path.exists() and self.duckdb_path.is_dir():
             problems.append(f"AHW_DUCKDB_PATH: {self.duckdb_path} is a folder; point it at a .duckdb file")
+        if self.is_live and self.sqs_queue_url and not (self.aws_access_key_id and self.aws_secret_access_key):
+            problems.append(
+                "AHW_AWS_ACCESS_KEY_ID / AHW_AWS_SECRET_ACCESS_KEY: must be set with AHW_SQS_QUEUE_URL (the keys of "
+                "the AWS user allowed to receive and delete the queue's messages)"
+            )
+        if self.is_live and self.sqs_queue_url and self.sqs_queue_arn is None:
+            problems.append(
+                "AHW_SQS_QUEUE_ARN: cannot be derived from AHW_SQS_QUEUE_URL; set it "
+                "(arn:aws:sqs:<region>:<aws account>:<queue name>)"
+            )
         if self.is_live and self.pii_salt_secret is None:
             problems.append(
                 "AHW_PII_SALT: must be set in live mode (buyer identifiers are salted-hashed before they "
@@ -175,6 +222,31 @@ class Settings(BaseSettings):
         return self.pii_salt_secret.get_secret_value() if self.pii_salt_secret else SANDBOX_PII_SALT
 
     @property
+    def sqs_queue_arn(self) -> str | None:
+        """AHW_SQS_QUEUE_ARN, else derived from the queue URL (``https://sqs.<region>.amazonaws.com/<id>/<name>``)."""
+        if self.sqs_queue_arn_setting or not self.sqs_queue_url:
+            return self.sqs_queue_arn_setting
+        match = re.fullmatch(
+            r"https?://sqs[.-]([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/(\d+)/([\w-]+)/?", self.sqs_queue_url
+        )
+        return f"arn:aws:sqs:{match[1]}:{match[2]}:{match[3]}" if match else None
+
+    @property
+    def sqs_region(self) -> str | None:
+        """AHW_SQS_REGION, else the region of the queue's ARN."""
+        arn = self.sqs_queue_arn
+        return self.sqs_region_setting or (arn.split(":")[3] if arn else None)
+
+    @property
+    def alert_urls(self) -> list[str]:
+        """The Apprise URLs of AHW_ALERT_URLS (split the way Apprise splits them: a ``to=a,b`` inside a URL stays)."""
+        if self.alert_urls_secret is None:
+            return []
+        from apprise.utils.parse import parse_urls
+
+        return [u for u in parse_urls(self.alert_urls_secret.get_secret_value()) if u]
+
+    @property
     def sandbox_end_date(self) -> date:
         """Last day of the embedded sandbox world: AHW_SANDBOX_END_DATE, else yesterday (UTC)."""
         return self.sandbox_end_date_setting or datetime.now(UTC).date() - timedelta(days=1)
@@ -191,7 +263,8 @@ def _problems(error: ValidationError) -> list[str]:
         message = str(item.get("msg", "")).removeprefix("Value error, ")
         if variable:
             value = item.get("input")
-            shown = "" if "SECRET" in str(variable) or "SALT" in str(variable) else f" (got {value!r})"
+            secret = any(word in str(variable) for word in ("SECRET", "SALT", "ALERT_URLS"))
+            shown = "" if secret else f" (got {value!r})"
             lines.append(f"{variable}: {message}{shown}")
         else:
             lines.extend(message.splitlines())

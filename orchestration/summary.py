@@ -71,3 +71,30 @@ def print_summary(duckdb_path: Path) -> None:
         if _exists(con, RATING_SUMMARY):
             click.echo(f"Account health per account x marketplace (latest day; all columns: {RATING_SUMMARY}):")
             con.sql(HEALTH_SUMMARY_SQL).show(max_width=220)
+    print_alerts(duckdb_path)
+
+
+def print_alerts(duckdb_path: Path, *, include_resolved: bool = False, limit: int = 40) -> None:
+    """Open alerts (and with ``include_resolved`` the resolved ones), most severe first, and counts by kind."""
+    from orchestration.notifications.alerts import ALERTS_TABLE, acknowledgements, counts, describe, read_alerts
+
+    if not Path(duckdb_path).exists():
+        click.echo(f"{duckdb_path} does not exist yet: run `make demo` or `ahw run` first")
+        return
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        if not _exists(con, ALERTS_TABLE):
+            return
+        alerts = read_alerts(con, status=None if include_resolved else "open")
+        acked = acknowledgements(con)
+    summary = counts(alerts)
+    by_kind = ", ".join(f"{kind} {n}" for kind, n in summary["by_kind"].items()) or "none"
+    click.echo(f"\nOpen alerts: {sum(summary['by_kind'].values())} ({by_kind}); all columns: {ALERTS_TABLE}")
+    for alert in alerts[:limit]:
+        flags = " [acknowledged]" if alert.alert_id in acked else ""
+        since = f"{alert.first_seen_at:%Y-%m-%d}" if alert.first_seen_at else "?"
+        state = "open" if alert.is_open else f"resolved {alert.resolved_at:%Y-%m-%d}"
+        click.echo(f"  {alert.alert_id}  {alert.severity:<8} {alert.kind:<24} {alert.where:<32} since {since} "
+                   f"({state}){flags}")  # fmt: skip
+        click.echo(f"      {describe(alert)}")
+    if len(alerts) > limit:
+        click.echo(f"  ... {len(alerts) - limit} more (`ahw alerts --all`, or query {ALERTS_TABLE})")

@@ -1,4 +1,5 @@
-"""Local SP-API emulator (LWA + Reports API 2021-06-30) and its deterministic synthetic seller world.
+"""Local SP-API emulator (LWA, Reports API 2021-06-30, Notifications API v1 publishing to a local SQS)
+and its deterministic synthetic seller world.
 
 The default for every run without credentials: the extractor talks to it over real HTTP with the
 same client code it uses against Amazon. ``World`` is also the ground truth tests compare against.

@@ -28,6 +28,13 @@ Kinds and what they do:
 - ``stale_snapshot``: V2 JSON is the snapshot of 45 days before the clock.
 Report-level kinds (all but the first three and ``expired_url``/``truncated_gzip``) are decided when
 the report is created, so they count reports, not polls.
+
+Notification kinds (matched on ``seller_id``, ``marketplace_id`` and ``operation`` = the notification
+type, e.g. ``ACCOUNT_STATUS_CHANGED``; see ``notifications.py``), decided per published message:
+- ``duplicate_delivery``: the message reaches the queue twice (same notificationId).
+- ``out_of_order_delivery``: the message is sent after the other messages of the same clock move.
+- ``malformed_body``: the message body is cut in half (not JSON).
+- ``unknown_subscription``: the message names a subscriptionId that does not exist.
 """
 
 from __future__ import annotations
@@ -43,7 +50,10 @@ DOCUMENT_KINDS = frozenset({
 })  # fmt: skip
 URL_KINDS = frozenset({"expired_url"})
 DOWNLOAD_KINDS = frozenset({"truncated_gzip"})
-KINDS = REQUEST_KINDS | REPORT_KINDS | DOCUMENT_KINDS | URL_KINDS | DOWNLOAD_KINDS
+NOTIFICATION_KINDS = frozenset(
+    {"duplicate_delivery", "out_of_order_delivery", "malformed_body", "unknown_subscription"}
+)
+KINDS = REQUEST_KINDS | REPORT_KINDS | DOCUMENT_KINDS | URL_KINDS | DOWNLOAD_KINDS | NOTIFICATION_KINDS
 
 
 @dataclass

@@ -206,6 +206,16 @@ def window_facts(world: World, account_name: str, marketplace_id: str, window: t
     return total
 
 
+def account_status(score: int, open_violations: list, day: date) -> str:
+    """Amazon's account status on ``day``: DEACTIVATED 10 days after a critical violation opened (AT_RISK
+    before that), AT_RISK below a rating of 200, else NORMAL. The one rule the V2 document and the
+    notifications both follow."""
+    critical = [v for v in open_violations if v.severity == "critical"]
+    if critical:
+        return "DEACTIVATED" if (day - min(v.opened for v in critical)).days >= 10 else "AT_RISK"
+    return "AT_RISK" if score < 200 else "NORMAL"
+
+
 def performance(world: World, account_name: str, marketplace_id: str, as_of: datetime) -> dict:
     """Amazon's view of one marketplace as of ``as_of``: the values the V2 document is rendered from.
 
@@ -262,14 +272,7 @@ def performance(world: World, account_name: str, marketplace_id: str, as_of: dat
     violations = dict.fromkeys(POLICY_CATEGORIES, 0)
     for v in open_now:
         violations[v.category] += v.defects
-    crit_open = [v for v in open_now if v.severity == "critical"]
-    if crit_open:
-        days_critical = (a - min(v.opened for v in crit_open)).days
-        account_status = "DEACTIVATED" if days_critical >= 10 else "AT_RISK"
-    elif score < 200:
-        account_status = "AT_RISK"
-    else:
-        account_status = "NORMAL"
+    status = account_status(score, open_now, a)
     late30_rate = _rate(late30["late"], late30["shipped"])
     mcf_180 = sum(world.mcf_count(account_name, marketplace_id, a - timedelta(days=i)) for i in range(180))
     return {
@@ -277,7 +280,7 @@ def performance(world: World, account_name: str, marketplace_id: str, as_of: dat
         "seller_id": acct.seller_id,
         "marketplace_id": marketplace_id,
         "as_of": as_of,
-        "account_status": account_status,
+        "account_status": status,
         "ahr_status": "GREAT" if score >= 200 else "WARNED",
         "ahr_score": score if marketplace_id in AHR_SCORE_MARKETPLACES else None,
         "true_ahr_score": score,

@@ -11,6 +11,9 @@ advances with wall time from the moment it was set (``PUT /_sandbox/clock`` move
 
 Sandbox-only admin endpoints (not Amazon): ``GET/PUT /_sandbox/clock``, ``GET/POST/DELETE
 /_sandbox/faults``, ``GET /_sandbox/world``.
+
+The Notifications API (``/notifications/v1``, LWA ``client_credentials`` tokens, publishing to SQS as
+the clock moves) lives in ``notifications.py``; this module only routes to it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ from orchestration.sandbox.faults import (
     FaultPlan,
 )
 from orchestration.sandbox.formats import STRUCTURED, TextEncoding, flat_file_encoding
+from orchestration.sandbox.notifications import PREFIX as NOTIFICATIONS_PREFIX
+from orchestration.sandbox.notifications import NotificationsApi
 from orchestration.sandbox.world import SandboxAccount, World, WorldConfig
 from orchestration.spapi.report_types import REPORT_TYPES, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 
@@ -140,7 +145,7 @@ class SandboxServer:
 
     def __init__(self, world: World, *, speed: float = 60.0, processing_seconds: float = 2.0,
                  url_ttl_seconds: float = 300, token_ttl_seconds: float = 3600,
-                 host: str = "127.0.0.1", port: int = 0):  # fmt: skip
+                 host: str = "127.0.0.1", port: int = 0, sqs_endpoint_url: str | None = None):  # fmt: skip
         from orchestration.sandbox.throttling import TokenBuckets
 
         self.world = world
@@ -164,6 +169,7 @@ class SandboxServer:
         self._ids = itertools.count(time.time_ns() // 1000)
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.notifications = NotificationsApi(self, sqs_endpoint_url)
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> SandboxServer:
@@ -175,9 +181,11 @@ class SandboxServer:
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-spapi", daemon=True
         )
         self._thread.start()
+        self.notifications.start()
         return self
 
     def stop(self) -> None:
+        self.notifications.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -201,6 +209,8 @@ class SandboxServer:
 
     # ------------------------------------------------------------------ LWA
     def issue_token(self, form: dict[str, str]) -> tuple[int, dict]:
+        if form.get("grant_type") == "client_credentials":  # grantless operations (Notifications API)
+            return self.notifications.issue_grantless_token(form)
         if form.get("grant_type") != "refresh_token":
             return 400, {"error": "unsupported_grant_type", "error_description": "The authorization grant type is not supported by the authorization server"}  # fmt: skip
         if (
@@ -472,6 +482,7 @@ class SandboxServer:
             "lwa_client_id": self.world.lwa_client_id,
             "lwa_client_secret": self.world.lwa_client_secret,
             "speed": self.speed,
+            **self.notifications.info(),
         }
 
 
@@ -551,6 +562,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(status, data, ctype)
             if path.startswith("/_sandbox/"):
                 return self._admin(method, path, body)
+            if path.startswith(NOTIFICATIONS_PREFIX + "/"):
+                return self.sandbox.notifications.handle(self, method, path, query, body)
             for m, prefix, op in _ROUTES:
                 if m == method and (path == prefix if not prefix.endswith("/") else
                                     path.startswith(prefix) and "/" not in path[len(prefix):]):  # fmt: skip
@@ -635,6 +648,7 @@ class _Handler(BaseHTTPRequestHandler):
                     sb.clock.set(_parse_time(data["now"]))
                 except (KeyError, ValueError, TypeError) as exc:
                     return self._error(ApiError(400, "InvalidInput", f'Expected {{"now": ISO timestamp}}: {exc}'))
+                sb.notifications.advance()  # publish the status changes the move crossed before answering
             if method in ("GET", "PUT"):
                 return self._json(200, {"now": sb.clock.now().isoformat()})
         if path == "/_sandbox/faults":
@@ -649,6 +663,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(200, {"faults": []})
             if method == "GET":
                 return self._json(200, {"faults": [f.to_dict() for f in sb.faults.active()]})
+        if path == "/_sandbox/notifications":
+            return sb.notifications.admin(self, method, path)
         if path == "/_sandbox/world" and method == "GET":
             return self._json(200, sb.world_info())
         if path == "/_sandbox/stats" and method == "GET":
@@ -657,11 +673,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve_forever(host: str = "127.0.0.1", port: int = 8765, world_config: WorldConfig | None = None,
-                  speed: float = 60.0) -> None:  # fmt: skip
-    """Run the sandbox in the foreground until interrupted (what ``ahw sandbox`` calls)."""
-    server = SandboxServer(World(world_config or WorldConfig()), speed=speed, host=host, port=port).start()
+                  speed: float = 60.0, with_sqs: bool = True) -> None:  # fmt: skip
+    """Run the sandbox in the foreground until interrupted (what ``ahw sandbox`` calls).
+
+    With ``with_sqs`` a local SQS server (moto, a child process) starts first, so notifications
+    have a queue to go to; it stops with the sandbox, and dies with this process even on SIGKILL.
+    """
+    from orchestration.sandbox.sqs import SqsServer
+
+    sqs = SqsServer(host=host).start() if with_sqs else None
+    server = SandboxServer(World(world_config or WorldConfig()), speed=speed, host=host, port=port,
+                           sqs_endpoint_url=sqs.endpoint_url if sqs else None).start()  # fmt: skip
     log.info("sandbox SP-API listening on %s (speed %sx)", server.url, speed)
     print(f"sandbox SP-API listening on {server.url} (speed {speed}x); Ctrl-C to stop", flush=True)
+    if sqs:
+        print(f"local SQS (moto) on {sqs.endpoint_url}, pid {sqs.pid}", flush=True)
     try:
         while True:
             time.sleep(3600)
@@ -669,3 +695,5 @@ def serve_forever(host: str = "127.0.0.1", port: int = 8765, world_config: World
         pass
     finally:
         server.stop()
+        if sqs:
+            sqs.stop()

@@ -750,3 +750,38 @@ class World:
     def v1_metrics(self, account_name: str, marketplace_id: str, as_of: datetime) -> dict:
         """The V1 report's metric families, every window (fractions, not percent): ``metrics.v1_metrics``."""
         return metrics.v1_metrics(self, account_name, marketplace_id, as_of)
+
+    # ------------------------------------------------------------------ account status (notifications)
+    def account_status(self, account_name: str, marketplace_id: str, day: date) -> str:
+        """Amazon's account status in the marketplace on ``day`` (UTC): NORMAL, AT_RISK or DEACTIVATED.
+
+        The same rule as ``performance(...)["account_status"]`` for any moment of ``day`` (a critical
+        violation open for 10 days or more deactivates, a fresher one puts the account at risk, and so
+        does a rating below 200), without computing the metrics: the notifications publisher asks for
+        every day of the world. A test keeps the two equal.
+        """
+        self._check(account_name, marketplace_id)
+        score, open_now = self._true_score(account_name, marketplace_id, day)
+        return metrics.account_status(score, open_now, day)
+
+    def account_status_changes(self, first_day: date, last_day: date) -> list[tuple[str, str, date, str, str]]:
+        """Scripted status changes that take effect on a day in [first_day, last_day] (at 00:00 UTC).
+
+        Returns ``(account_name, marketplace_id, day, previous_status, current_status)`` in day order;
+        days outside the world (after its first day, up to its last) are ignored.
+        """
+        first = max(first_day, self.start_date + timedelta(days=1))
+        last = min(last_day, self.end_date)
+        changes = []
+        for account in self.accounts:
+            for marketplace_id in account.marketplace_ids:
+                day = first
+                previous = (
+                    self.account_status(account.name, marketplace_id, day - timedelta(days=1)) if day <= last else None
+                )
+                while day <= last:
+                    current = self.account_status(account.name, marketplace_id, day)
+                    if current != previous:
+                        changes.append((account.name, marketplace_id, day, previous, current))
+                    previous, day = current, day + timedelta(days=1)
+        return sorted(changes, key=lambda c: (c[2], c[0], c[1]))

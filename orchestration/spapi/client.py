@@ -1,4 +1,4 @@
-"""Build python-amazon-sp-api ``ReportsV2`` clients for Amazon or for the sandbox.
+"""Build python-amazon-sp-api ``ReportsV2`` and ``Notifications`` clients for Amazon or for the sandbox.
 
 The same client class talks to both; only the SP-API base URL and the LWA token URL differ. Notes
 from using python-amazon-sp-api 2.1.35 here:
@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from sp_api.api import ReportsV2
+from sp_api.api import Notifications, ReportsV2
 from sp_api.auth import access_token_client
 from sp_api.auth.access_token_client import AccessTokenClient
 
@@ -111,3 +111,43 @@ def clear_token_cache() -> None:
     """Forget cached access tokens (process-global in python-amazon-sp-api)."""
     access_token_client.cache.clear()
     access_token_client.grantless_cache.clear()
+
+
+class _NotificationsClient(Notifications):
+    """Notifications with a ``host`` header right for any scheme, for seller and grantless calls alike
+    (python-amazon-sp-api builds the grantless headers itself, cutting ``https://`` off the endpoint)."""
+
+    @property
+    def headers(self):
+        headers = super().headers
+        headers["host"] = urlparse(self.endpoint).netloc
+        return headers
+
+    def _request(self, path, *, headers=None, **kwargs):
+        if headers is not None:
+            headers = {**headers, "host": urlparse(self.endpoint).netloc}
+        return super()._request(path, headers=headers, **kwargs)
+
+
+def notifications_client(endpoint: SpApiEndpoint, account: SellerAccount | None, region: str) -> Notifications:
+    """A Notifications API client: for ``account``'s subscriptions, or (account None) the application's
+    grantless destination calls, whose LWA token comes from ``grant_type=client_credentials``.
+
+    ``region`` (NA, EU, FE) picks Amazon's endpoint in live mode. The grantless client's refresh token is
+    only a cache key naming the LWA server and app (python-amazon-sp-api caches grantless tokens under
+    the refresh token; the grantless request itself never sends one).
+    """
+    from orchestration.catalogue import MARKETPLACES
+
+    first_of_region = next(m.marketplace_id for m in MARKETPLACES.values() if m.region == region)
+    marketplace = _sp_api_marketplace(account.marketplace_ids[0] if account else first_of_region)
+    refresh_token = account.refresh_token() if account else f"grantless|{endpoint.lwa_url}|{endpoint.lwa_app_id}"
+    client = _NotificationsClient(
+        marketplace=marketplace,
+        refresh_token=refresh_token,
+        credentials={"lwa_app_id": endpoint.lwa_app_id, "lwa_client_secret": endpoint.lwa_client_secret},
+        auth_token_client_class=_token_client_class(endpoint.lwa_url),
+        timeout=30,
+    )
+    client.endpoint = (endpoint.api_url or REGION_ENDPOINTS[region]).rstrip("/")
+    return client

@@ -64,6 +64,7 @@ def test_every_stage_hangs_together():
     dbt_sources = {d for a in graph.values() for d in a["deps"] if d.startswith("raw/")}
     # raw.load_log is written beside every raw table by the loader, not by an asset of its own
     assert dbt_sources - {"raw/load_log"} <= set(graph), "dbt sources are the extraction assets"
+    assert "raw/notifications" in dbt_sources and "marts/fct_alerts" in graph["alerts/alert_deliveries"]["deps"]
     assert {"raw/orders", "raw/seller_performance"} <= dbt_sources
     assert set(graph["exports/marts_parquet"]["deps"]) >= {"marts/fct_account_health_rating"}
     assert set(graph["reports/account_health_html"]["deps"]) >= {"marts/fct_account_health_summary"}

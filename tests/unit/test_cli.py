@@ -15,10 +15,11 @@ from orchestration.cli import main
 from orchestration.sandbox import World, WorldConfig
 from orchestration.sandbox.documents import render_tsv, v2_document
 
-COMMANDS = ["demo", "run", "summary", "report", "sandbox", "import-report"]
+COMMANDS = ["demo", "run", "summary", "report", "sandbox", "import-report", "dev", "notifications", "alerts"]
+SUBCOMMANDS = [["notifications", "setup"], ["notifications", "poll"], ["alerts", "ack"], ["alerts", "deliver"]]
 
 
-@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS]])
+@pytest.mark.parametrize("command", [[], *[[c] for c in COMMANDS], *SUBCOMMANDS])
 def test_every_command_has_help(command):
     result = CliRunner().invoke(main, [*command, "--help"])
     assert result.exit_code == 0, result.output

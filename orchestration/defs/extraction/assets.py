@@ -13,10 +13,25 @@ from orchestration.config import load_settings
 from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.defs.extraction.resources import SpApiResource
 from orchestration.ingest import IngestFailed, SnapshotRefused, ingest
+from orchestration.spapi.accounts import SellerAccount
 from orchestration.spapi.report_types import REPORT_TYPES, ReportType
 from orchestration.warehouse.landing import Landing
 
 DUCKDB_WRITER_POOL = "duckdb_writer"
+#: Run tag naming the one account a run extracts (the notification-triggered refresh); absent = all.
+ACCOUNT_TAG = "ahw/account"
+
+
+def selected_accounts(context: dg.AssetExecutionContext, accounts: list[SellerAccount]) -> list[SellerAccount]:
+    """The run's accounts: all, or the one its ``ahw/account`` tag names (dg.Failure for an unknown name)."""
+    wanted = context.run.tags.get(ACCOUNT_TAG)
+    if not wanted:
+        return accounts
+    chosen = [a for a in accounts if a.name == wanted]
+    if not chosen:
+        raise dg.Failure(f"run tag {ACCOUNT_TAG}={wanted!r} names no configured account "
+                         f"(known: {', '.join(a.name for a in accounts)})", allow_retries=False)  # fmt: skip
+    return chosen
 
 
 def partition_days(context: dg.AssetExecutionContext) -> list[date]:
@@ -43,8 +58,9 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
         settings = load_settings()
         days = partition_days(context)
         connection = spapi.connection
+        accounts = selected_accounts(context, connection.accounts)
         context.log.info(
-            f"{report_type.name}: {len(days)} day(s) {days[0]}..{days[-1]} for {len(connection.accounts)} "
+            f"{report_type.name}: {len(days)} day(s) {days[0]}..{days[-1]} for {len(accounts)} "
             f"account(s) ({connection.mode})"
         )
         try:
@@ -53,7 +69,7 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
                     report_type,
                     days,
                     connection=con,
-                    accounts=connection.accounts,
+                    accounts=accounts,
                     endpoint=connection.endpoint,
                     landing=Landing(settings.landing_dir),
                     salt=settings.pii_salt,

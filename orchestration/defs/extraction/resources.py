@@ -74,6 +74,9 @@ class SpApiResource(dg.ConfigurableResource):
     """Time scale of the embedded sandbox: one Amazon hour per second keeps runs quick."""
     sandbox_end_date: str | None = None
     """Last day of the embedded world (YYYY-MM-DD); default AHW_SANDBOX_END_DATE, else yesterday (UTC)."""
+    sandbox_url: str | None = None
+    """A running sandbox to use for this run (the demo's, which also publishes notifications); default
+    AHW_SANDBOX_URL, else an embedded one."""
 
     _connection: SpApiConnection | None = PrivateAttr(default=None)
     _server: object | None = PrivateAttr(default=None)
@@ -83,8 +86,8 @@ class SpApiResource(dg.ConfigurableResource):
         if settings.is_live:
             self._connection = live_connection(settings)
             return
-        if settings.sandbox_url:
-            self._connection = sandbox_connection(settings.sandbox_url)
+        if self.sandbox_url or settings.sandbox_url:
+            self._connection = sandbox_connection(self.sandbox_url or settings.sandbox_url)
             return
         from orchestration.sandbox import SandboxServer, World, WorldConfig
 

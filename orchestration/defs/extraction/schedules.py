@@ -28,5 +28,10 @@ daily_pipeline_job = dg.define_asset_job(
 )
 
 daily_pipeline_schedule = dg.build_schedule_from_partitioned_job(
-    daily_pipeline_job, hour_of_day=6, minute_of_hour=0, name="daily_pipeline_schedule"
+    daily_pipeline_job,
+    hour_of_day=6,
+    minute_of_hour=0,
+    name="daily_pipeline_schedule",
+    # Monitoring starts with the daemon: a user who starts Dagster gets the daily run without a click.
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )

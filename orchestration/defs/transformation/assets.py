@@ -9,6 +9,7 @@ A backfill is one run (single-run policy). dbt tests surface as asset checks.
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
@@ -17,12 +18,13 @@ from orchestration.defs.transformation.resources import dbt_project
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """One rule for keys: sources are the raw tables extraction writes (``raw/<table>``); models
-    are ``<schema>/<model>``; the group is the layer (schema)."""
+    """One rule for keys: sources and models are ``<schema>/<name>`` (``raw/orders`` is the table
+    extraction writes, ``raw/notifications`` the notifications sensor's, ``quality/validation_results``
+    the gates'); the group of a model is its layer (schema)."""
 
     def get_asset_key(self, dbt_resource_props) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+            return dg.AssetKey([dbt_resource_props.get("schema") or "raw", dbt_resource_props["name"]])
         schema = dbt_resource_props.get("config", {}).get("schema") or "main"
         return dg.AssetKey([schema, dbt_resource_props["name"]])
 
@@ -30,6 +32,18 @@ class WarehouseTranslator(DagsterDbtTranslator):
         if dbt_resource_props["resource_type"] == "source":
             return "extraction"
         return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+def ensure_dbt_source_tables(duckdb: DuckDBResource) -> None:
+    """Create the sources that other writers fill (notifications, quality results) when missing, so the
+    staging views dbt builds point at the real tables from the first run on (source_or_empty)."""
+    from orchestration.notifications.tables import ensure_tables
+    from orchestration.quality.results import DDL as QUALITY_DDL
+
+    with duckdb.get_connection() as con:
+        ensure_tables(con)
+        for statement in QUALITY_DDL:
+            con.execute(statement)
 
 
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -44,10 +58,12 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
     dagster_dbt_translator=translator,
     pool=DUCKDB_WRITER_POOL,
 )
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: DuckDBResource):
     days = partition_days(context)
+    settings = load_settings()
+    ensure_dbt_source_tables(duckdb)  # closed again before dbt opens the file
     context.log.info(f"dbt build for {days[0]}..{days[-1]}")
-    args = dbt_build_args(days[0], days[-1], connection=dbt_connection_vars(load_settings()))
+    args = dbt_build_args(days[0], days[-1], connection=dbt_connection_vars(settings))
     yield from dbt.cli(args, context=context).stream()
 
 
