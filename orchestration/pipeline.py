@@ -10,14 +10,7 @@ from datetime import date
 
 import dagster as dg
 
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
-
-
-def partition_range_tags(first_day: date, last_day: date) -> dict[str, str]:
-    if last_day < first_day:
-        raise ValueError(f"end {last_day} is before start {first_day}")
-    return {RANGE_START_TAG: first_day.isoformat(), RANGE_END_TAG: last_day.isoformat()}
+from orchestration.defs.extraction.partitions import partition_range_tags
 
 
 def run_job(

@@ -1,5 +1,6 @@
 """The contract of schema ``raw``: one table per report type, provenance on every row, plus
-``raw.load_log`` and ``raw.rejected_rows``.
+``raw.load_log``, ``raw.rejected_rows`` and the notifications (``raw.notifications``,
+``raw.notification_rejects``).
 
 This module is the single source of the raw column lists (orchestration/README.md, "Schema raw"):
 the parsers derive their Arrow types from it (``orchestration.parsing``), the warehouse its DDL and
@@ -236,15 +237,65 @@ REJECTED_ROW_COLUMNS: tuple[Column, ...] = (
     _c("loaded_at", "TIMESTAMP", "UTC"),
 )
 
+#: ACCOUNT_STATUS_CHANGED (and other) notifications received from the SQS queue, one row per
+#: notificationId; written by the notifications intake (orchestration/notifications/intake.py).
+NOTIFICATION_COLUMNS: tuple[Column, ...] = (
+    _c("notification_id", "VARCHAR", "notificationMetadata.notificationId: Amazon's unique id of the notification"),
+    _c("notification_type", "VARCHAR", "notificationType, e.g. ACCOUNT_STATUS_CHANGED"),
+    _c("notification_version", "VARCHAR", "notificationVersion"),
+    _c("payload_version", "VARCHAR", "payloadVersion (ACCOUNT_STATUS_CHANGED: 2021-01-01)"),
+    _c("event_time", "TIMESTAMP", "eventTime, UTC: when the change happened"),
+    _c("publish_time", "TIMESTAMP", "notificationMetadata.publishTime, UTC: when Amazon sent it"),
+    _c("subscription_id", "VARCHAR", "notificationMetadata.subscriptionId"),
+    _c("application_id", "VARCHAR", "notificationMetadata.applicationId"),
+    _c(
+        "account_id",
+        "VARCHAR",
+        "configured account name, through ops.notification_subscriptions (the "
+        "documented payload names no seller and no marketplace)",
+    ),
+    _c(
+        "previous_account_status",
+        "VARCHAR",
+        "ACCOUNT_STATUS_CHANGED: previousAccountStatus (NORMAL, AT_RISK, DEACTIVATED)",
+    ),
+    _c("current_account_status", "VARCHAR", "ACCOUNT_STATUS_CHANGED: currentAccountStatus"),
+    _c("payload", "JSON", "payload as received"),
+    _c("envelope", "JSON", "the whole message body as received"),
+    _c("sqs_message_id", "VARCHAR", "SQS MessageId of the first delivery recorded"),
+    _c("received_at", "TIMESTAMP", "UTC, when the warehouse received the message"),
+    _c("recorded_at", "TIMESTAMP", "UTC, when the row was committed"),
+)
+
+#: SQS messages that could not be recorded as a notification, kept with the reason (never blocking the queue).
+NOTIFICATION_REJECT_COLUMNS: tuple[Column, ...] = (
+    _c("sqs_message_id", "VARCHAR", "SQS MessageId (a message redelivered after a crash keeps its id)"),
+    _c("body", "VARCHAR", "the message body exactly as received (may not be JSON)"),
+    _c("body_sha256", "VARCHAR", "SHA-256 of the body"),
+    _c("reason", "VARCHAR", "why it was kept aside: not JSON, missing notificationId, unknown subscription, ..."),
+    _c("notification_id", "VARCHAR", "notificationId when readable"),
+    _c("notification_type", "VARCHAR", "notificationType when readable"),
+    _c("subscription_id", "VARCHAR", "subscriptionId when readable"),
+    _c("received_at", "TIMESTAMP", "UTC"),
+)
+
+#: Keys DuckDB enforces where a duplicate would be a bug (SQS delivers at least once).
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "notifications": ("notification_id",),
+    "notification_rejects": ("sqs_message_id",),
+}
+
 #: Every raw table and its full column list (report columns then provenance).
 RAW_TABLES: dict[str, tuple[Column, ...]] = {
     **{name: cols + PROVENANCE for name, cols in REPORT_COLUMNS.items()},
     "load_log": LOAD_LOG_COLUMNS,
     "rejected_rows": REJECTED_ROW_COLUMNS,
+    "notifications": NOTIFICATION_COLUMNS,
+    "notification_rejects": NOTIFICATION_REJECT_COLUMNS,
 }
 
 #: Tables that are not report tables (no provenance block, no parser output).
-SERVICE_TABLES = ("load_log", "rejected_rows")
+SERVICE_TABLES = ("load_log", "rejected_rows", "notifications", "notification_rejects")
 
 
 def raw_columns(table: str, *, include_provenance: bool = True) -> tuple[Column, ...]:

@@ -1,7 +1,7 @@
 """Tables of notifications and alerts: ``raw.notifications``, ``raw.notification_rejects`` and schema ``ops``.
 
-Column style of ``orchestration/warehouse/schema.py`` (one ``Column`` per column with its DuckDB type
-and meaning), so the raw schema module can fold these in. ``ops`` holds the warehouse's own
+The two raw tables' columns are part of the raw contract (``orchestration/raw_schema.py``); the ``ops``
+tables are defined here in the same ``Column`` style. ``ops`` holds the warehouse's own
 operational records, not Amazon data: the subscription map, the log of alert delivery attempts and
 acknowledgements. Timestamps are UTC (naive ``TIMESTAMP``).
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from orchestration.warehouse.schema import Column
+from orchestration.raw_schema import NOTIFICATION_COLUMNS, NOTIFICATION_REJECT_COLUMNS, PRIMARY_KEYS, Column
 
 _ARROW = {"VARCHAR": pa.string(), "JSON": pa.string(), "TIMESTAMP": pa.timestamp("us"), "INTEGER": pa.int32(),
           "BOOLEAN": pa.bool_()}  # fmt: skip
@@ -52,51 +52,16 @@ class Table:
 NOTIFICATIONS = Table(
     "raw",
     "notifications",
-    (
-        _c("notification_id", "VARCHAR", "notificationMetadata.notificationId: Amazon's unique id of the notification"),
-        _c("notification_type", "VARCHAR", "notificationType, e.g. ACCOUNT_STATUS_CHANGED"),
-        _c("notification_version", "VARCHAR", "notificationVersion"),
-        _c("payload_version", "VARCHAR", "payloadVersion (ACCOUNT_STATUS_CHANGED: 2021-01-01)"),
-        _c("event_time", "TIMESTAMP", "eventTime, UTC: when the change happened"),
-        _c("publish_time", "TIMESTAMP", "notificationMetadata.publishTime, UTC: when Amazon sent it"),
-        _c("subscription_id", "VARCHAR", "notificationMetadata.subscriptionId"),
-        _c("application_id", "VARCHAR", "notificationMetadata.applicationId"),
-        _c(
-            "account_id",
-            "VARCHAR",
-            "configured account name, through ops.notification_subscriptions (the "
-            "documented payload names no seller and no marketplace)",
-        ),
-        _c(
-            "previous_account_status",
-            "VARCHAR",
-            "ACCOUNT_STATUS_CHANGED: previousAccountStatus (NORMAL, AT_RISK, DEACTIVATED)",
-        ),
-        _c("current_account_status", "VARCHAR", "ACCOUNT_STATUS_CHANGED: currentAccountStatus"),
-        _c("payload", "JSON", "payload as received"),
-        _c("envelope", "JSON", "the whole message body as received"),
-        _c("sqs_message_id", "VARCHAR", "SQS MessageId of the first delivery recorded"),
-        _c("received_at", "TIMESTAMP", "UTC, when the warehouse received the message"),
-        _c("recorded_at", "TIMESTAMP", "UTC, when the row was committed"),
-    ),  # fmt: skip
-    ("notification_id",),
+    NOTIFICATION_COLUMNS,
+    PRIMARY_KEYS["notifications"],
     "One row per notification (notificationId) received from the SQS queue, envelope kept as received.",
 )
 
 NOTIFICATION_REJECTS = Table(
     "raw",
     "notification_rejects",
-    (
-        _c("sqs_message_id", "VARCHAR", "SQS MessageId (a message redelivered after a crash keeps its id)"),
-        _c("body", "VARCHAR", "the message body exactly as received (may not be JSON)"),
-        _c("body_sha256", "VARCHAR", "SHA-256 of the body"),
-        _c("reason", "VARCHAR", "why it was kept aside: not JSON, missing notificationId, unknown subscription, ..."),
-        _c("notification_id", "VARCHAR", "notificationId when readable"),
-        _c("notification_type", "VARCHAR", "notificationType when readable"),
-        _c("subscription_id", "VARCHAR", "subscriptionId when readable"),
-        _c("received_at", "TIMESTAMP", "UTC"),
-    ),
-    ("sqs_message_id",),
+    NOTIFICATION_REJECT_COLUMNS,
+    PRIMARY_KEYS["notification_rejects"],
     "One row per SQS message that could not be recorded as a notification; kept with the reason, "
     "deleted from the queue so it never blocks it.",
 )

@@ -80,18 +80,10 @@ RATING_PROJECTION_COLUMNS = {
     "projection_date": ("projection_date",),
     "projected_ahr": ("projected_ahr", "estimated_ahr"),
 }
-#: The alerts mart (one row per alert episode) and its columns: role -> candidate names.
+#: The alerts mart (one row per alert episode); a warehouse of an older version may lack it.
 ALERTS_TABLE = "fct_alerts"
-ALERT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "account_id": ("account_id",),
-    "marketplace_id": ("marketplace_id",),
-    "kind": ("alert_kind", "kind", "alert_type"),
-    "severity": ("severity",),
-    "first_seen": ("first_seen_at", "first_seen_date", "first_seen"),
-    "last_seen": ("last_seen_at", "last_seen_date", "last_seen"),
-    "resolved": ("resolved_at", "resolved_date", "resolved"),
-    "detail": ("message", "summary", "title", "description", "detail"),
-}
+#: Columns of the report's alerts frame (one row per episode; ``detail`` is the sentence alerts are sent with).
+ALERT_FRAME_COLUMNS = ("account_id", "marketplace_id", "kind", "severity", "first_seen", "last_seen", "resolved", "detail")
 #: Contributors shown per dimension (SKU, ASIN): enough to act on, few enough to read on a laptop.
 TOP_CONTRIBUTORS = 10
 
@@ -262,7 +254,7 @@ def load_report_data(con: duckdb.DuckDBPyConnection, source: str = "warehouse") 
         optional=optional,
     )
     if ALERTS_TABLE in columns:
-        data.alerts = _renamed(frame(f"select * from {MARTS}.{ALERTS_TABLE}"), ALERT_COLUMNS, ALERTS_TABLE)
+        data.alerts = _alerts_frame(con)
     for table in OPTIONAL_RATING_PROJECTION_TABLES:
         if table in columns and all(_first(n, columns[table]) for n in RATING_PROJECTION_COLUMNS.values()):
             projected = frame(f"select * from {MARTS}.{table} order by all")
@@ -352,3 +344,15 @@ def _renamed(frame: pd.DataFrame, roles: dict[str, tuple[str, ...]], table: str)
             raise ReportDataError(f"{MARTS}.{table} has no {role} column")
         out[role] = frame[name] if name else None
     return out
+
+
+def _alerts_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Alert episodes of ``marts.fct_alerts`` with the same one-sentence text the deliveries carry."""
+    from orchestration.notifications.alerts import describe, read_alerts
+
+    rows = [
+        (a.account_id, a.marketplace_id, a.kind_label or a.kind, a.severity, a.first_seen_at, a.last_seen_at,
+         a.resolved_at, describe(a))
+        for a in read_alerts(con)
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=list(ALERT_FRAME_COLUMNS))

@@ -137,10 +137,8 @@ def notifications_client(endpoint: SpApiEndpoint, account: SellerAccount | None,
     only a cache key naming the LWA server and app (python-amazon-sp-api caches grantless tokens under
     the refresh token; the grantless request itself never sends one).
     """
-    from orchestration.catalogue import MARKETPLACES
-
     first_of_region = next(m.marketplace_id for m in MARKETPLACES.values() if m.region == region)
-    marketplace = _sp_api_marketplace(account.marketplace_ids[0] if account else first_of_region)
+    marketplace = _sp_api_marketplace(account.marketplace_ids[0] if account else first_of_region, region)
     refresh_token = account.refresh_token() if account else f"grantless|{endpoint.lwa_url}|{endpoint.lwa_app_id}"
     client = _NotificationsClient(
         marketplace=marketplace,

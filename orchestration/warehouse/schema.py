@@ -6,6 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.raw_schema import (
+    PRIMARY_KEYS,
     RAW_TABLES,
     SCHEMA,
     Column,
@@ -30,8 +31,10 @@ __all__ = [
 
 def create_table_sql(table: str, *, schema: str = SCHEMA, name: str | None = None) -> str:
     """``CREATE TABLE IF NOT EXISTS`` of ``raw.<table>`` (or a same-shaped table elsewhere)."""
-    cols = ",\n  ".join(f"{c.name} {c.ddl_type}" for c in raw_columns(table))
-    return f"CREATE TABLE IF NOT EXISTS {schema}.{name or table} (\n  {cols}\n)"
+    cols = [f"{c.name} {c.ddl_type}" for c in raw_columns(table)]
+    if schema == SCHEMA and table in PRIMARY_KEYS:
+        cols.append(f"PRIMARY KEY ({', '.join(PRIMARY_KEYS[table])})")
+    return f"CREATE TABLE IF NOT EXISTS {schema}.{name or table} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
 def ddl() -> list[str]:

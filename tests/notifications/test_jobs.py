@@ -9,7 +9,8 @@ import dagster as dg
 
 from orchestration.defs.alerts.sensors import FAILED_RUN_TAG, alerts_after_failed_run
 from orchestration.defs.extraction.assets import ACCOUNT_TAG
-from orchestration.pipeline import RANGE_END_TAG, run_job
+from orchestration.defs.extraction.partitions import RANGE_END_TAG
+from orchestration.pipeline import run_job
 
 DAY = date(2026, 6, 10)
 

@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.pipeline import partition_range_tags
+from orchestration.defs.extraction.partitions import partition_range_tags
 from orchestration.sandbox.faults import Fault
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE
 

@@ -112,7 +112,7 @@ def test_account_page_has_every_section_with_titled_labelled_charts(report):
     result, folder = report
     html = (folder / page_name("bolt", US)).read_text()
     assert result.sections[page_name("bolt", US)] == [
-        "rating", "components", "metrics", "projection", "rolloff", "violations", "contributors",
+        "rating", "components", "alerts", "metrics", "projection", "rolloff", "violations", "contributors",
     ]  # fmt: skip
     charts = figures(html)
     assert set(charts) >= {"chart-rating", "chart-components", "chart-metrics", "chart-projection", "chart-violations"}
@@ -145,35 +145,50 @@ def test_rates_are_fractions_on_percent_axes_and_percent_in_text(report):
     assert row and row.group(1) == "0.83%" and row.group(2) == "&lt; 1.00%"
 
 
-def test_alerts_appear_only_when_the_alerts_mart_exists(report, marts_warehouse, tmp_path):
-    result, folder = report
-    assert all("alerts" not in anchors for anchors in result.sections.values())
-    assert "Open alerts" not in (folder / "index.html").read_text()
-
+def test_open_alerts_are_listed_most_severe_first_with_the_text_deliveries_carry(marts_warehouse, tmp_path):
+    """The alerts section lists the open episodes of marts.fct_alerts (account-level ones, which name no
+    marketplace, on every page of the account) in the words of the alert messages; a warehouse of an
+    older version without the alerts mart still gets a report, without the section."""
     copy = tmp_path / "with_alerts.duckdb"
     shutil.copy(marts_warehouse, copy)
     with duckdb.connect(str(copy)) as con:
+        con.execute("delete from marts.fct_alerts")
         con.execute(
-            """create table marts.fct_alerts as select * from (values
-                ('acme', 'ATVPDKIKX0DER', 'metric_target_missed', 'high', timestamp '2026-11-03 06:00',
-                 timestamp '2026-11-05 06:00', null::timestamp, 'Late shipment rate 5.00% over 4.00%'),
-                ('acme', null, 'account_status_changed', 'critical', timestamp '2026-11-04 09:00',
-                 timestamp '2026-11-04 09:00', null::timestamp, 'SUSPENDED on a marketplace'),
-                ('acme', 'ATVPDKIKX0DER', 'band_changed', 'medium', timestamp '2026-11-01 06:00',
-                 timestamp '2026-11-02 06:00', timestamp '2026-11-02 07:00', 'resolved one'))
-                as t(account_id, marketplace_id, alert_kind, severity, first_seen_at, last_seen_at, resolved_at,
-                     message)"""
+            """insert into marts.fct_alerts by name select * from (values
+                ('a1', 'k1', 'metric_target_missed', 'Metric missing its target', 'acme', 'ATVPDKIKX0DER',
+                 'late_shipment_rate', 'high', 3, 'open', timestamp '2026-11-03 06:00', timestamp '2026-11-05 06:00',
+                 null::timestamp, 0.05, 0.04,
+                 '{"metric_name": "late_shipment_rate", "fulfillment_channel": "MFN", "window_days": 30,
+                   "value": 0.05, "target_condition": "LESS_THAN", "target_value": 0.04, "numerator": 5,
+                   "denominator": 100}'::json, 'snapshot', 3),
+                ('a2', 'k2', 'account_status_changed', 'Account status changed', 'acme', null, 'account_status',
+                 'critical', 4, 'open', timestamp '2026-11-04 09:00', timestamp '2026-11-04 09:00', null::timestamp,
+                 null, null, '{"account_status": "AT_RISK", "previous_account_status": "NORMAL"}'::json,
+                 'notification', 1),
+                ('a3', 'k3', 'estimated_band_changed', 'Estimated band changed', 'acme', 'ATVPDKIKX0DER', 'band',
+                 'medium', 2, 'resolved', timestamp '2026-11-01 06:00', timestamp '2026-11-02 06:00',
+                 timestamp '2026-11-02 07:00', 150, 200, '{"estimated_ahr": 150, "band": "At Risk"}'::json,
+                 'snapshot', 2))
+                as t(alert_id, dedupe_key, kind, kind_label, account_id, marketplace_id, subject, severity,
+                     severity_rank, status, first_seen_at, last_seen_at, resolved_at, trigger_value, threshold_value,
+                     details, sources, observations_count)"""
         )
     out = build_report(copy, tmp_path / "report")
     page = (tmp_path / "report" / page_name("acme", US)).read_text()
     assert "alerts" in out.sections[page_name("acme", US)]
     section = page[page.index("<section id='alerts'>") :]
     section = section[: section.index("</section>")]
-    assert "Open alerts (2)" in section and "resolved one" not in section
-    assert section.index("SUSPENDED on a marketplace") < section.index("Late shipment rate")  # critical first
+    assert "Open alerts (2)" in section and "At Risk" not in section  # the resolved episode is not listed
+    assert section.index("Amazon account status is AT_RISK (was NORMAL)") < section.index("late_shipment_rate")
+    assert "5.00%" in section and "4.00%" in section
+    assert "Open alerts (1)" in (tmp_path / "report" / page_name("acme", DE)).read_text()  # account-level alert
     assert "Open alerts (0)" in (tmp_path / "report" / page_name("bolt", US)).read_text()
-    index = (tmp_path / "report" / "index.html").read_text()
-    assert "<th scope='col'>Open alerts</th>" in index
+    assert "<th scope='col'>Open alerts</th>" in (tmp_path / "report" / "index.html").read_text()
+
+    with duckdb.connect(str(copy)) as con:
+        con.execute("drop table marts.fct_alerts")
+    out = build_report(copy, tmp_path / "older")
+    assert all("alerts" not in anchors for anchors in out.sections.values())
 
 
 def test_a_missing_mart_or_warehouse_is_named(marts_warehouse, tmp_path):

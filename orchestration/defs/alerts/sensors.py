@@ -11,10 +11,9 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.defs.alerts.schedules import alerts_job
-from orchestration.defs.extraction.partitions import daily_partitions
+from orchestration.defs.extraction.partitions import RANGE_END_TAG, daily_partitions
 from orchestration.defs.extraction.schedules import daily_pipeline_job
 from orchestration.defs.notifications.schedules import account_refresh_job
-from orchestration.pipeline import RANGE_END_TAG
 
 FAILED_RUN_TAG = "ahw/after_failed_run"
 
