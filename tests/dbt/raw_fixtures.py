@@ -80,6 +80,14 @@ DDL = [
     """CREATE TABLE raw.rejected_rows (
   report_type VARCHAR, report_id VARCHAR, account_id VARCHAR, marketplace_id VARCHAR, landing_file VARCHAR,
   source_row_number INTEGER, raw_text VARCHAR, reason VARCHAR, loaded_at TIMESTAMP)""",
+    """CREATE TABLE raw.notifications (
+  notification_id VARCHAR PRIMARY KEY, notification_type VARCHAR, notification_version VARCHAR,
+  payload_version VARCHAR, event_time TIMESTAMP, publish_time TIMESTAMP, subscription_id VARCHAR,
+  application_id VARCHAR, account_id VARCHAR, previous_account_status VARCHAR, current_account_status VARCHAR,
+  payload JSON, envelope JSON, sqs_message_id VARCHAR, received_at TIMESTAMP, recorded_at TIMESTAMP)""",
+    """CREATE TABLE raw.notification_rejects (
+  sqs_message_id VARCHAR PRIMARY KEY, body VARCHAR, body_sha256 VARCHAR, reason VARCHAR, notification_id VARCHAR,
+  notification_type VARCHAR, subscription_id VARCHAR, received_at TIMESTAMP)""",
 ]
 
 #: Columns the V1 rows below fill: the old flat shape as a loader before the V1 redesign wrote it
