@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -184,7 +184,7 @@ def ingest(
     landing: Landing,
     salt: str,
     lifecycle: ReportLifecycle | None = None,
-    max_workers: int = 6,
+    max_workers: int = 12,
     on_progress: Callable[[str], None] | None = None,
     history_days: int = 0,
     earliest_day: date | None = None,
@@ -222,37 +222,49 @@ def ingest(
     saved_clock = clock.get() if clock else None
     total = sum(len(r) for r in rounds)
     done = 0
+
+    def load_round(futures: list[Future[_Outcome]]) -> None:
+        nonlocal done
+        for future in futures:
+            outcome = future.result()
+            done += 1
+            if outcome.document is not None:
+                result.stats.add(outcome.document.stats)
+            if outcome.error is not None:
+                failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
+                progress(f"[{done}/{total}] FAILED {outcome.error}")
+                continue
+            try:
+                rows = _load(connection, landing, salt, settings, report_type, outcome, result)
+            except DocumentError as exc:
+                failures.append(f"{exc} [partition(s) {outcome.window}]")
+                progress(f"[{done}/{total}] FAILED {exc}")
+                continue
+            # Every report of a small run; about every tenth of a large one (and the last).
+            if total > 20 and done % (total // 10) and done != total:
+                continue
+            progress(
+                f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
+                f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
+                f"{rows} rows"
+            )
+
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
+            extracted: list[Future[_Outcome]] = []
             for round_tasks in rounds:
                 if clock:
                     clock.set(snapshot_moment(round_tasks[0][2].last_day))
                 futures: list[Future[_Outcome]] = [
                     pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w) for a, m, w in round_tasks
                 ]
-                for future in futures:
-                    outcome = future.result()
-                    done += 1
-                    if outcome.document is not None:
-                        result.stats.add(outcome.document.stats)
-                    if outcome.error is not None:
-                        failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
-                        progress(f"[{done}/{total}] FAILED {outcome.error}")
-                        continue
-                    try:
-                        rows = _load(connection, landing, salt, settings, report_type, outcome, result)
-                    except DocumentError as exc:
-                        failures.append(f"{exc} [partition(s) {outcome.window}]")
-                        progress(f"[{done}/{total}] FAILED {exc}")
-                        continue
-                    # Every report of a small run; about every tenth of a large one (and the last).
-                    if total > 20 and done % (total // 10) and done != total:
-                        continue
-                    progress(
-                        f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
-                        f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
-                        f"{rows} rows"
-                    )
+                # The previous round loads (this thread: DuckDB's single writer) while this one is
+                # extracted; the clock moves on only once every report of this round is home, so a
+                # re-requested (FATAL) report still sees its own day.
+                load_round(extracted)
+                wait(futures)
+                extracted = futures
+            load_round(extracted)
     finally:
         if clock:
             if saved_clock:
