@@ -10,6 +10,9 @@
 -- and a cancellation only when it happened by snapshot_at (a cancelled order's last update is its
 -- cancellation: nothing follows it). Later events are in raw when the orders, feedback and returns
 -- were extracted after the snapshot, and would otherwise inflate every numerator but the latest.
+-- The denominator is the orders Amazon had at snapshot_at: not those placed later that day (V1's
+-- windows end on the snapshot day), nor those a document showed still Pending then (seen when
+-- orders are extracted daily; pending_at_snapshot_count says how many were taken out).
 -- Chargebacks are in no report we extract, so the recomputed order defect rate's numerator is a
 -- lower bound; its claims and negative feedback parts are exact.
 -- Covered: every partition day from the window's first day to the snapshot date is loaded for
@@ -45,6 +48,18 @@ flagged_orders as (
 load_logs as (
 
     select * from {{ ref('stg_spapi__load_logs') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('int_orders_rolled_up') }}
+
+),
+
+order_versions as (
+
+    select * from {{ ref('stg_spapi__order_versions') }}
 
 ),
 
@@ -91,6 +106,84 @@ defective_orders as (
 
 ),
 
+snapshot_moments as (
+
+    select distinct
+        account_id,
+        marketplace_id,
+        snapshot_date,
+        snapshot_at
+    from recomputable
+
+),
+
+orders_after_snapshot as (
+
+    -- orders of the snapshot day placed after the snapshot moment: in a window ending on the
+    -- snapshot day (V1's) Amazon had not seen them; int_order_counts_daily counts whole days
+    select
+        snapshot_moments.account_id,
+        snapshot_moments.marketplace_id,
+        snapshot_moments.snapshot_date,
+        orders.fulfillment_channel,
+        orders.order_date,
+        count(*) as orders_count
+    from snapshot_moments
+    inner join orders
+        on
+            snapshot_moments.account_id = orders.account_id
+            and snapshot_moments.marketplace_id = orders.marketplace_id
+            and snapshot_moments.snapshot_date = orders.order_date
+            and snapshot_moments.snapshot_at < orders.purchased_at
+    where orders.is_marketplace_order and not orders.is_pending
+    group by all
+
+),
+
+pending_spells as (
+
+    -- orders a document showed Pending and a later one authorized: Pending from their purchase until
+    -- (at least) the first authorized version's update. Only daily extraction keeps such versions; a
+    -- backfill shows each order's latest state, so an order Pending at a past snapshot moment and
+    -- authorized later cannot be told from one authorized at once.
+    select
+        account_id,
+        marketplace_id,
+        amazon_order_id,
+        any_value(fulfillment_channel) as fulfillment_channel,
+        min(order_date) as order_date,
+        min(purchased_at) as purchased_at,
+        min(last_updated_at) filter (where not is_pending) as authorized_seen_at
+    from order_versions
+    where is_marketplace_order
+    group by account_id, marketplace_id, amazon_order_id
+    having bool_or(is_pending) and bool_or(not is_pending)
+
+),
+
+pending_at_snapshot as (
+
+    select
+        recomputable.account_id,
+        recomputable.marketplace_id,
+        recomputable.snapshot_date,
+        recomputable.metric_name,
+        recomputable.fulfillment_channel,
+        recomputable.window_days,
+        count(*) as orders_count
+    from recomputable
+    inner join pending_spells
+        on
+            recomputable.account_id = pending_spells.account_id
+            and recomputable.marketplace_id = pending_spells.marketplace_id
+            and recomputable.fulfillment_channel = pending_spells.fulfillment_channel
+            and pending_spells.order_date between recomputable.window_start_date and recomputable.window_end_date
+            and recomputable.snapshot_at >= pending_spells.purchased_at
+            and recomputable.snapshot_at < pending_spells.authorized_seen_at
+    group by all
+
+),
+
 loaded_days as (
 
     select
@@ -106,7 +199,7 @@ loaded_days as (
 
 ),
 
-denominators as (
+daily_denominators as (
 
     select
         recomputable.account_id,
@@ -115,7 +208,7 @@ denominators as (
         recomputable.metric_name,
         recomputable.fulfillment_channel,
         recomputable.window_days,
-        coalesce(sum(daily_counts.metric_orders_count), 0) as denominator
+        coalesce(sum(daily_counts.metric_orders_count), 0) as daily_denominator
     from recomputable
     left join daily_counts
         on
@@ -130,6 +223,49 @@ denominators as (
         recomputable.metric_name,
         recomputable.fulfillment_channel,
         recomputable.window_days
+
+),
+
+denominators as (
+
+    -- Amazon's orders at the snapshot moment: the window's days, less the orders placed after the
+    -- moment (windows ending on the snapshot day) and those still Pending then
+    select
+        daily_denominators.account_id,
+        daily_denominators.marketplace_id,
+        daily_denominators.snapshot_date,
+        daily_denominators.metric_name,
+        daily_denominators.fulfillment_channel,
+        daily_denominators.window_days,
+        daily_denominators.daily_denominator
+        - coalesce(orders_after_snapshot.orders_count, 0)
+        - coalesce(pending_at_snapshot.orders_count, 0) as denominator,
+        coalesce(pending_at_snapshot.orders_count, 0) as pending_at_snapshot_count
+    from daily_denominators
+    inner join recomputable
+        on
+            daily_denominators.account_id = recomputable.account_id
+            and daily_denominators.marketplace_id = recomputable.marketplace_id
+            and daily_denominators.snapshot_date = recomputable.snapshot_date
+            and daily_denominators.metric_name = recomputable.metric_name
+            and daily_denominators.fulfillment_channel = recomputable.fulfillment_channel
+            and daily_denominators.window_days = recomputable.window_days
+    left join orders_after_snapshot
+        on
+            daily_denominators.account_id = orders_after_snapshot.account_id
+            and daily_denominators.marketplace_id = orders_after_snapshot.marketplace_id
+            and daily_denominators.snapshot_date = orders_after_snapshot.snapshot_date
+            and daily_denominators.fulfillment_channel = orders_after_snapshot.fulfillment_channel
+            and orders_after_snapshot.order_date
+            between recomputable.window_start_date and recomputable.window_end_date
+    left join pending_at_snapshot
+        on
+            daily_denominators.account_id = pending_at_snapshot.account_id
+            and daily_denominators.marketplace_id = pending_at_snapshot.marketplace_id
+            and daily_denominators.snapshot_date = pending_at_snapshot.snapshot_date
+            and daily_denominators.metric_name = pending_at_snapshot.metric_name
+            and daily_denominators.fulfillment_channel = pending_at_snapshot.fulfillment_channel
+            and daily_denominators.window_days = pending_at_snapshot.window_days
 
 ),
 
@@ -214,6 +350,7 @@ final as (
         cast(numerators.numerator as double) / nullif(denominators.denominator, 0) as value,
         cast(numerators.numerator as bigint) as numerator,
         cast(denominators.denominator as bigint) as denominator,
+        cast(denominators.pending_at_snapshot_count as bigint) as pending_at_snapshot_count,
         recomputable.target_value,
         recomputable.target_condition,
         recomputable.window_start_date,
