@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        pre_hook="{{ delete_date_range('snapshot_date') }}",
+        on_schema_change='fail',
+    )
+}}
 -- One row per reported metric row that raw data can recompute (account x marketplace x
 -- snapshot_date x metric_name x fulfillment_channel x window_days), over the same window Amazon
 -- reported, from raw orders, feedback and returns (orders counted by order date, each defective
@@ -18,6 +26,8 @@
 -- Covered: every partition day from the window's first day to the snapshot date is loaded for
 -- orders (and, for the order defect rates, feedback and returns): a window only partly loaded
 -- (history shorter than the window) cannot match Amazon and says so.
+-- Incremental by snapshot date: stored, since fct_metric_reconciliation and
+-- fct_health_metrics_daily both read it.
 with
 
 reported as (
@@ -86,6 +96,9 @@ recomputable as (
         )
         and reported.window_start_date is not null
         and reported.window_end_date is not null
+        {% if is_incremental() -%}
+            and {{ in_date_range('reported.snapshot_date') }}
+        {%- endif %}
 
 ),
 
@@ -186,7 +199,7 @@ pending_at_snapshot as (
 
 loaded_days as (
 
-    select
+    select distinct
         account_id,
         marketplace_id,
         partition_date,
@@ -196,6 +209,73 @@ loaded_days as (
             when report_type like 'GET_FLAT_FILE_RETURNS_DATA%' then 'returns'
         end as source
     from load_logs
+    where
+        report_type like 'GET_FLAT_FILE_ALL_ORDERS_DATA%'
+        or report_type = 'GET_SELLER_FEEDBACK_DATA'
+        or report_type like 'GET_FLAT_FILE_RETURNS_DATA%'
+
+),
+
+calendar_bounds as (
+
+    select
+        account_id,
+        marketplace_id,
+        min(first_day) - 1 as first_day,
+        max(last_day) as last_day
+    from (
+        select
+            account_id,
+            marketplace_id,
+            partition_date as first_day,
+            partition_date as last_day
+        from loaded_days
+        union all
+        select
+            account_id,
+            marketplace_id,
+            window_start_date as first_day,
+            snapshot_date as last_day
+        from recomputable
+    ) as days_seen
+    group by account_id, marketplace_id
+
+),
+
+calendar as (
+
+    select
+        account_id,
+        marketplace_id,
+        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as calendar_date
+    from calendar_bounds
+
+),
+
+loaded_through as (
+
+    -- per day, how many partition days are loaded up to it: a window's loaded days are then the
+    -- difference of two days' counts (two equality joins instead of a range join per window)
+    select
+        calendar.account_id,
+        calendar.marketplace_id,
+        calendar.calendar_date,
+        sum(count(loaded_days.partition_date) filter (where loaded_days.source = 'orders')) over (
+            partition by calendar.account_id, calendar.marketplace_id order by calendar.calendar_date
+        ) as orders_days,
+        sum(count(loaded_days.partition_date) filter (where loaded_days.source = 'feedback')) over (
+            partition by calendar.account_id, calendar.marketplace_id order by calendar.calendar_date
+        ) as feedback_days,
+        sum(count(loaded_days.partition_date) filter (where loaded_days.source = 'returns')) over (
+            partition by calendar.account_id, calendar.marketplace_id order by calendar.calendar_date
+        ) as returns_days
+    from calendar
+    left join loaded_days
+        on
+            calendar.account_id = loaded_days.account_id
+            and calendar.marketplace_id = loaded_days.marketplace_id
+            and calendar.calendar_date = loaded_days.partition_date
+    group by calendar.account_id, calendar.marketplace_id, calendar.calendar_date
 
 ),
 
@@ -316,24 +396,20 @@ coverage as (
         recomputable.metric_name,
         recomputable.fulfillment_channel,
         recomputable.window_days,
-        count(distinct loaded_days.partition_date) filter (where loaded_days.source = 'orders') as order_days_loaded,
-        count(distinct loaded_days.partition_date) filter (where loaded_days.source = 'feedback')
-            as feedback_days_loaded,
-        count(distinct loaded_days.partition_date) filter (where loaded_days.source = 'returns')
-            as returns_days_loaded
+        through_end.orders_days - through_start.orders_days as order_days_loaded,
+        through_end.feedback_days - through_start.feedback_days as feedback_days_loaded,
+        through_end.returns_days - through_start.returns_days as returns_days_loaded
     from recomputable
-    left join loaded_days
+    inner join loaded_through as through_end
         on
-            recomputable.account_id = loaded_days.account_id
-            and recomputable.marketplace_id = loaded_days.marketplace_id
-            and loaded_days.partition_date between recomputable.window_start_date and recomputable.snapshot_date
-    group by
-        recomputable.account_id,
-        recomputable.marketplace_id,
-        recomputable.snapshot_date,
-        recomputable.metric_name,
-        recomputable.fulfillment_channel,
-        recomputable.window_days
+            recomputable.account_id = through_end.account_id
+            and recomputable.marketplace_id = through_end.marketplace_id
+            and recomputable.snapshot_date = through_end.calendar_date
+    inner join loaded_through as through_start
+        on
+            recomputable.account_id = through_start.account_id
+            and recomputable.marketplace_id = through_start.marketplace_id
+            and recomputable.window_start_date - 1 = through_start.calendar_date
 
 ),
 

@@ -5,25 +5,12 @@
 -- a backfill extracted later holds only each order's latest state. stg_spapi__order_items keeps the
 -- latest version; the metrics need the earlier ones to tell what Amazon saw at a snapshot moment
 -- (an order still Pending then is in no metric). Order-level: every item of a version carries the
--- order's status.
+-- order's status. The loader replaces a partition whole, so each partition holds one version.
 with
 
 source_orders as (
 
     select * from {{ source('spapi', 'orders') }}
-
-),
-
-latest_load as (
-
-    -- a partition reloaded keeps one version (the loader replaces it): the latest load wins
-    select *
-    from source_orders
-    where amazon_order_id is not null
-    qualify dense_rank() over (
-            partition by account_id, marketplace_id, amazon_order_id, partition_date
-            order by loaded_at desc, report_id desc
-        ) = 1
 
 ),
 
@@ -45,7 +32,8 @@ final as (
             else upper(fulfillment_channel)
         end) as fulfillment_channel,
         coalesce(bool_and(lower(sales_channel) not like 'non-amazon%'), true) as is_marketplace_order
-    from latest_load
+    from source_orders
+    where amazon_order_id is not null
     group by account_id, marketplace_id, amazon_order_id, partition_date
 
 )
