@@ -350,7 +350,7 @@ def _load(
         empty = parse_bytes(report_type, b"", context=context, options=ParseOptions(salt=salt))
         loaded: LoadResult = load_document(
             connection, report_type, empty, context=context, landing_file=None,
-            partition_dates=outcome.window.days, snapshot_at=None,
+            partition_dates=outcome.window.days, snapshot_at=document.completed_at,
         )  # fmt: skip
     else:
         options = parse_options(

@@ -24,8 +24,10 @@
 -- Chargebacks are in no report we extract, so the recomputed order defect rate's numerator is a
 -- lower bound; its claims and negative feedback parts are exact.
 -- Covered: every partition day from the window's first day to the snapshot date is loaded for
--- orders (and, for the order defect rates, feedback and returns): a window only partly loaded
--- (history shorter than the window) cannot match Amazon and says so.
+-- orders (and, for the order defect rates, feedback and returns), and the orders partitions reach
+-- as far as the window's orders can still be updated (windows_to_cover): a window only partly
+-- loaded (history shorter than the window, a backfill extracted long after its range) cannot
+-- match Amazon and says so.
 -- Incremental by snapshot date: stored, since fct_metric_reconciliation and
 -- fct_health_metrics_daily both read it.
 with
@@ -116,6 +118,50 @@ defective_orders as (
         case when is_seller_cancelled then last_updated_at end as seller_cancelled_at
     from flagged_orders
     where is_marketplace_order and not is_pending and (is_odr_defect or is_seller_cancelled)
+
+),
+
+orders_generated as (
+
+    -- the last day the orders documents can speak for: the day before the latest one was generated
+    -- (a document generated on day G lists each order at its last update by then; updates of day G
+    -- itself after that moment reach raw with the next document)
+    select
+        account_id,
+        marketplace_id,
+        cast(max(generated_at) as date) - 1 as last_day_seen
+    from load_logs
+    where report_type like 'GET_FLAT_FILE_ALL_ORDERS_DATA%'
+    group by account_id, marketplace_id
+
+),
+
+windows_to_cover as (
+
+    -- an order of the window can still change (and move to a later partition) for order_update_days
+    -- after its purchase: the orders partitions must reach that far, or to the last day the documents
+    -- were generated for, whichever comes first. A backfill of an old range extracted long after
+    -- (documents generated later than its last partition) leaves the later updates out: not covered.
+    select
+        recomputable.account_id,
+        recomputable.marketplace_id,
+        recomputable.snapshot_date,
+        recomputable.metric_name,
+        recomputable.fulfillment_channel,
+        recomputable.window_days,
+        recomputable.window_start_date,
+        greatest(
+            recomputable.snapshot_date,
+            least(
+                recomputable.window_end_date + {{ var('order_update_days') }},
+                coalesce(orders_generated.last_day_seen, recomputable.snapshot_date)
+            )
+        ) as orders_cover_end_date
+    from recomputable
+    left join orders_generated
+        on
+            recomputable.account_id = orders_generated.account_id
+            and recomputable.marketplace_id = orders_generated.marketplace_id
 
 ),
 
@@ -235,8 +281,8 @@ calendar_bounds as (
             account_id,
             marketplace_id,
             window_start_date as first_day,
-            snapshot_date as last_day
-        from recomputable
+            orders_cover_end_date as last_day
+        from windows_to_cover
     ) as days_seen
     group by account_id, marketplace_id
 
@@ -390,26 +436,34 @@ numerators as (
 coverage as (
 
     select
-        recomputable.account_id,
-        recomputable.marketplace_id,
-        recomputable.snapshot_date,
-        recomputable.metric_name,
-        recomputable.fulfillment_channel,
-        recomputable.window_days,
-        through_end.orders_days - through_start.orders_days as order_days_loaded,
-        through_end.feedback_days - through_start.feedback_days as feedback_days_loaded,
-        through_end.returns_days - through_start.returns_days as returns_days_loaded
-    from recomputable
-    inner join loaded_through as through_end
+        windows_to_cover.account_id,
+        windows_to_cover.marketplace_id,
+        windows_to_cover.snapshot_date,
+        windows_to_cover.metric_name,
+        windows_to_cover.fulfillment_channel,
+        windows_to_cover.window_days,
+        through_snapshot.orders_days - through_start.orders_days as order_days_loaded,
+        through_snapshot.feedback_days - through_start.feedback_days as feedback_days_loaded,
+        through_snapshot.returns_days - through_start.returns_days as returns_days_loaded,
+        through_cover_end.orders_days - through_start.orders_days
+        = date_diff('day', windows_to_cover.window_start_date, windows_to_cover.orders_cover_end_date) + 1
+            as are_order_updates_loaded
+    from windows_to_cover
+    inner join loaded_through as through_snapshot
         on
-            recomputable.account_id = through_end.account_id
-            and recomputable.marketplace_id = through_end.marketplace_id
-            and recomputable.snapshot_date = through_end.calendar_date
+            windows_to_cover.account_id = through_snapshot.account_id
+            and windows_to_cover.marketplace_id = through_snapshot.marketplace_id
+            and windows_to_cover.snapshot_date = through_snapshot.calendar_date
+    inner join loaded_through as through_cover_end
+        on
+            windows_to_cover.account_id = through_cover_end.account_id
+            and windows_to_cover.marketplace_id = through_cover_end.marketplace_id
+            and windows_to_cover.orders_cover_end_date = through_cover_end.calendar_date
     inner join loaded_through as through_start
         on
-            recomputable.account_id = through_start.account_id
-            and recomputable.marketplace_id = through_start.marketplace_id
-            and recomputable.window_start_date - 1 = through_start.calendar_date
+            windows_to_cover.account_id = through_start.account_id
+            and windows_to_cover.marketplace_id = through_start.marketplace_id
+            and windows_to_cover.window_start_date - 1 = through_start.calendar_date
 
 ),
 
@@ -439,6 +493,7 @@ final as (
         ) }} as is_target_missed,
         cast(coverage.order_days_loaded as integer) as order_days_loaded,
         coverage.order_days_loaded = date_diff('day', recomputable.window_start_date, recomputable.snapshot_date) + 1
+        and coverage.are_order_updates_loaded
         and (
             recomputable.metric_name = 'pre_fulfillment_cancellation_rate'
             or (
