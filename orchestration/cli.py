@@ -39,7 +39,13 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-@click.option("--days", default=30, show_default=True, help="Number of daily partitions, ending yesterday (UTC).")
+@click.option(
+    "--days",
+    default=90,
+    show_default=True,
+    help="Daily partitions (snapshots), ending yesterday (UTC); orders, feedback and returns also cover "
+    "AHW_HISTORY_DAYS (180) days, the volume credit's window.",
+)
 @click.option("--end-date", help="Last partition (YYYY-MM-DD); default yesterday UTC (also the sandbox world's end).")
 def demo(days: int, end_date: str | None) -> None:
     """Run the main job against the embedded sandbox into the local DuckDB file and print a summary."""

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     """AHW_PII_SALT: salt for hashing buyer identifiers; required in live mode."""
     partitions_start: date = Field(default=date(2026, 1, 1), validation_alias=AliasChoices("AHW_PARTITIONS_START"))
     """AHW_PARTITIONS_START: first daily partition (UTC day)."""
+    history_days: int = Field(default=180, ge=0, le=730, validation_alias=AliasChoices("AHW_HISTORY_DAYS"))
+    """AHW_HISTORY_DAYS: days of orders, feedback and returns the first run of an account x marketplace
+    extracts, ending with the run's last day (default 180: Amazon's volume credit counts the orders of
+    the last 180 days, so a shorter history leaves the estimate's credit short; 0 turns it off).
+    Later runs extract only their own partitions."""
     lwa_app_id: str | None = _env("LWA_APP_ID")
     """LWA_APP_ID: live mode, the LWA client id of your SP-API application."""
     lwa_client_secret: SecretStr | None = _env("LWA_CLIENT_SECRET")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -58,6 +58,8 @@ class IngestResult:
     rows_outside_window: int = 0
     rows_rejected: int = 0
     documents_landed: int = 0
+    history_days: set[date] = field(default_factory=set)
+    """Days before the run's range extracted as history (first run of an account x marketplace)."""
     unknown_columns: set[str] = field(default_factory=set)
     flags: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
@@ -75,6 +77,7 @@ class IngestResult:
             "documents_landed": self.documents_landed,
             "rows_outside_window": self.rows_outside_window,
             "rows_rejected": self.rows_rejected,
+            "history_days": len(self.history_days),
             "unknown_columns": ", ".join(sorted(self.unknown_columns)) or "none",
             "document_flags": ", ".join(sorted(self.flags)) or "none",
             **self.stats.as_dict(),
@@ -131,6 +134,46 @@ def check_snapshot_days(
         )
 
 
+def history_days_to_add(
+    connection: duckdb.DuckDBPyConnection,
+    report_type: ReportType,
+    pairs: Sequence[tuple[SellerAccount, str]],
+    days: Sequence[date],
+    history_days: int,
+    *,
+    earliest: date | None = None,
+) -> dict[tuple[str, str], list[date]]:
+    """Days to extract before the run's range, per (account name, marketplace id) that has no history yet.
+
+    Why: the volume credit counts the orders of the last 180 days, so the first run of an account
+    x marketplace (nothing of this report type in ``raw.load_log`` for it) extracts ``history_days``
+    days ending with the run's last day, never before ``earliest`` (the first daily partition).
+    Snapshot reports get no history: Amazon serves only the current state. Returns only the days
+    outside ``days``; pairs with history are absent.
+    """
+    if report_type.is_snapshot or history_days <= 0 or not days or not pairs:
+        return {}
+    first = max(days) - timedelta(days=history_days - 1)
+    if earliest is not None:
+        first = max(first, earliest)
+    wanted = set(days)
+    extra = [first + timedelta(days=i) for i in range((max(days) - first).days + 1)]
+    extra = [d for d in extra if d not in wanted]
+    if not extra:
+        return {}
+    loaded = {
+        (account, marketplace)
+        for account, marketplace in connection.execute(
+            "select distinct account_id, marketplace_id from raw.load_log where report_type = ?", [report_type.name]
+        ).fetchall()
+    }
+    return {
+        (account.name, marketplace_id): extra
+        for account, marketplace_id in pairs
+        if (account.name, marketplace_id) not in loaded
+    }
+
+
 def ingest(
     report_type: ReportType,
     days: Sequence[date],
@@ -141,10 +184,17 @@ def ingest(
     landing: Landing,
     salt: str,
     lifecycle: ReportLifecycle | None = None,
-    max_workers: int = 6,
+    max_workers: int = 12,
     on_progress: Callable[[str], None] | None = None,
+    history_days: int = 0,
+    earliest_day: date | None = None,
 ) -> IngestResult:
-    """Extract ``report_type`` for ``days`` for every account x marketplace and load it into raw."""
+    """Extract ``report_type`` for ``days`` for every account x marketplace and load it into raw.
+
+    With ``history_days``, an account x marketplace with no loads of this flat-file report yet also
+    gets the days before the range that complete ``history_days`` (``history_days_to_add``); they
+    are listed in ``IngestResult.history_days``.
+    """
     check_snapshot_days(report_type, days, live=not endpoint.is_sandbox)
     owns_lifecycle = lifecycle is None
     lifecycle = lifecycle or ReportLifecycle(endpoint)
@@ -154,46 +204,67 @@ def ingest(
     result = IngestResult(report_type)
     failures: list[str] = []
     pairs = [(a, m) for a in accounts for m in a.marketplace_ids]
-    windows = slice_windows(list(days), report_type)
+    history = history_days_to_add(connection, report_type, pairs, days, history_days, earliest=earliest_day)
+    for extra in history.values():
+        result.history_days.update(extra)
+    if history:
+        progress(
+            f"{report_type.key}: first run of {len(history)} account x marketplace(s): also extracting "
+            f"{min(result.history_days)}..{min(days) - timedelta(days=1)} ({history_days} days of history)"
+        )
+    pair_windows = {(a, m): slice_windows([*history.get((a.name, m), []), *days], report_type) for a, m in pairs}
     # Snapshots: one round per day with the sandbox clock on that day; flat files: one round.
-    rounds = [[w] for w in windows] if report_type.is_snapshot else [windows]
+    if report_type.is_snapshot:
+        rounds = [[(a, m, w) for a, m in pairs] for w in slice_windows(list(days), report_type)]
+    else:
+        rounds = [[(a, m, w) for a, m in pairs for w in pair_windows[(a, m)]]]
     clock = SandboxClock(endpoint.sandbox_admin_url) if endpoint.is_sandbox and report_type.is_snapshot else None
     saved_clock = clock.get() if clock else None
-    total = len(pairs) * len(windows)
+    total = sum(len(r) for r in rounds)
     done = 0
+
+    def load_round(futures: list[Future[_Outcome]]) -> None:
+        nonlocal done
+        for future in futures:
+            outcome = future.result()
+            done += 1
+            if outcome.document is not None:
+                result.stats.add(outcome.document.stats)
+            if outcome.error is not None:
+                failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
+                progress(f"[{done}/{total}] FAILED {outcome.error}")
+                continue
+            try:
+                rows = _load(connection, landing, salt, settings, report_type, outcome, result)
+            except DocumentError as exc:
+                failures.append(f"{exc} [partition(s) {outcome.window}]")
+                progress(f"[{done}/{total}] FAILED {exc}")
+                continue
+            # Every report of a small run; about every tenth of a large one (and the last).
+            if total > 20 and done % (total // 10) and done != total:
+                continue
+            progress(
+                f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
+                f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
+                f"{rows} rows"
+            )
+
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
-            for round_windows in rounds:
+            extracted: list[Future[_Outcome]] = []
+            for round_tasks in rounds:
                 if clock:
-                    clock.set(snapshot_moment(round_windows[0].last_day))
+                    clock.set(snapshot_moment(round_tasks[0][2].last_day))
                 futures: list[Future[_Outcome]] = [
-                    pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w)
-                    for a, m in pairs
-                    for w in round_windows
+                    pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w) for a, m, w in round_tasks
                 ]
-                for future in futures:
-                    outcome = future.result()
-                    done += 1
-                    if outcome.document is not None:
-                        result.stats.add(outcome.document.stats)
-                    if outcome.error is not None:
-                        failures.append(f"{outcome.error} [partition(s) {outcome.window}]")
-                        progress(f"[{done}/{total}] FAILED {outcome.error}")
-                        continue
-                    try:
-                        rows = _load(connection, landing, salt, settings, report_type, outcome, result)
-                    except DocumentError as exc:
-                        failures.append(f"{exc} [partition(s) {outcome.window}]")
-                        progress(f"[{done}/{total}] FAILED {exc}")
-                        continue
-                    # Every report of a small run; about every tenth of a large one (and the last).
-                    if total > 20 and done % (total // 10) and done != total:
-                        continue
-                    progress(
-                        f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
-                        f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
-                        f"{rows} rows"
-                    )
+                # The previous round loads (this thread: DuckDB's single writer) while this one is
+                # extracted; the clock moves on only once every report of this round is home, so a
+                # re-requested (FATAL) report still sees its own day.
+                load_round(extracted)
+                wait(futures)
+                extracted = futures
+            load_round(extracted)
     finally:
         if clock:
             if saved_clock:
@@ -279,7 +350,7 @@ def _load(
         empty = parse_bytes(report_type, b"", context=context, options=ParseOptions(salt=salt))
         loaded: LoadResult = load_document(
             connection, report_type, empty, context=context, landing_file=None,
-            partition_dates=outcome.window.days, snapshot_at=None,
+            partition_dates=outcome.window.days, snapshot_at=document.completed_at,
         )  # fmt: skip
     else:
         options = parse_options(

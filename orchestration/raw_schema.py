@@ -206,6 +206,12 @@ LOAD_LOG_COLUMNS: tuple[Column, ...] = (
     _c("landing_file", "VARCHAR"),
     _c("sha256", "VARCHAR", "sha256 of the landed file (NULL when unknown)"),
     _c("loaded_at", "TIMESTAMP", "UTC"),
+    _c(
+        "generated_at",
+        "TIMESTAMP",
+        "UTC: when Amazon produced the document (the report's processingEndTime): a flat file lists each order, "
+        "feedback or return as it stood then; NULL when unknown (a hand-imported file)",
+    ),  # fmt: skip
     # Facts about the document (the same on every partition row of one load).
     _c("encoding", "VARCHAR", "Python codec the document was decoded with (cp932, cp1252, utf-8); NULL: empty"),
     _c(

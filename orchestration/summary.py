@@ -17,11 +17,14 @@ HEALTH_SUMMARY_SQL = f"""
         account_id as account,
         d.country_code as mkt,
         rating_date as day,
+        coalesce(account_status, '-') as status,
         coalesce(reported_ahr::varchar, '-') as reported,
-        estimated_ahr as estimated,
-        band,
-        orders_180d,
-        mcf_orders_180d as mcf_180d,
+        coalesce(reported_band, '-') as amazon_band,
+        estimated_ahr::integer as estimated,
+        band as our_band,
+        coalesce(band_cause, '-') as cause,
+        orders_180d::bigint as orders_180d,
+        mcf_orders_180d::bigint as mcf_180d,
         coalesce(worst_metric_name, '-') as worst_metric,
         case when worst_metric_value is null then '-'
             else printf('%.2f%% vs %s %.2f%%', 100 * worst_metric_value,
@@ -29,7 +32,10 @@ HEALTH_SUMMARY_SQL = f"""
                             else '=' end,
                         100 * worst_metric_target_value)
         end as value_vs_target,
-        coalesce(next_rolloff_date::varchar, '-') as next_rolloff
+        case when next_rolloff_date is null then '-'
+            else printf('%s %s %s (%d)', next_rolloff_date, next_rolloff_metric_name,
+                        next_rolloff_fulfillment_channel, next_rolloff_defects_count)
+        end as next_rolloff
     from {RATING_SUMMARY} as s
     left join marts.dim_marketplaces as d using (marketplace_id)
     order by account, mkt
@@ -54,8 +60,8 @@ def raw_counts_sql() -> str:
     return f"""
         with counts as ({" union all ".join(parts)})
         select account_id, marketplace_id,
-            {", ".join(f"sum(n) filter (where raw_table = '{rt.raw_table}') as {rt.raw_table}" for rt in REPORT_TYPES.values())},
-            max(days) as partition_days
+            {", ".join(f"cast(sum(n) filter (where raw_table = '{rt.raw_table}') as bigint) as {rt.raw_table}" for rt in REPORT_TYPES.values())},
+            cast(max(days) as bigint) as partition_days
         from counts group by all order by all
     """
 

@@ -232,6 +232,9 @@ class World:
         self.mcf_count = lru_cache(maxsize=65536)(self._mcf_count)
         self.day_index = lru_cache(maxsize=8192)(self._day_index)
         self._updated_on = lru_cache(maxsize=4096)(self._orders_by_update_day)
+        # Feedback and returns reports ask each purchase day for up to 20 later dates: index it once.
+        self._feedback_on = lru_cache(maxsize=4096)(self._orders_by_feedback_date)
+        self._returns_on = lru_cache(maxsize=4096)(self._orders_by_return_date)
         # V2 and V1 of one snapshot count the same days at the same moment: share those counts.
         self.day_facts = lru_cache(maxsize=65536)(self._day_facts)
         self._violations: dict[tuple[str, str], list[Violation]] = {}
@@ -511,6 +514,24 @@ class World:
                 by_day.setdefault(updated.date(), []).append(o)
         return by_day
 
+    def _orders_by_feedback_date(self, account_name: str, marketplace_id: str,
+                                 purchase_day: date) -> dict[date, list[Order]]:  # fmt: skip
+        """Orders purchased on ``purchase_day`` that have feedback, by its date (cached per day)."""
+        by_day: dict[date, list[Order]] = {}
+        for o in self._orders_of_day(account_name, marketplace_id, purchase_day):
+            if o.feedback:
+                by_day.setdefault(o.feedback[0], []).append(o)
+        return by_day
+
+    def _orders_by_return_date(self, account_name: str, marketplace_id: str,
+                               purchase_day: date) -> dict[date, list[Order]]:  # fmt: skip
+        """Orders purchased on ``purchase_day`` that have a return, by its request date (cached per day)."""
+        by_day: dict[date, list[Order]] = {}
+        for o in self._orders_of_day(account_name, marketplace_id, purchase_day):
+            if o.return_:
+                by_day.setdefault(o.return_[0], []).append(o)
+        return by_day
+
     def orders(self, account_name: str, marketplace_id: str, purchase_day: date, *,
                include_mcf: bool = True) -> tuple[Order, ...]:  # fmt: skip
         """World facts of the orders purchased on ``purchase_day`` (includes facts the TSV lacks).
@@ -669,7 +690,7 @@ class World:
         fmt = date_formats(account_name, marketplace_id).feedback
         rows = []
         for back in range(1, 21):
-            for o in self._orders_of_day(account_name, marketplace_id, day - timedelta(days=back)):
+            for o in self._feedback_on(account_name, marketplace_id, day - timedelta(days=back)).get(day, ()):
                 if o.feedback and o.feedback[0] == day:
                     fb_date, rating, comment, response, email = o.feedback
                     rows.append({"Date": render_date(fb_date, fmt), "Rating": str(rating), "Comments": comment,
@@ -687,7 +708,7 @@ class World:
         catalog = self._catalogs[account_name]
         rows = []
         for back in range(2, 21):
-            for o in self._orders_of_day(account_name, marketplace_id, day - timedelta(days=back)):
+            for o in self._returns_on(account_name, marketplace_id, day - timedelta(days=back)).get(day, ()):
                 if not (o.return_ and o.return_[0] == day):
                     continue
                 ret_date, claim, reason, item_idx = o.return_

@@ -192,7 +192,8 @@ def publish(
     """Replace each requested partition of ``raw.<table>`` with the staged rows (one transaction each).
 
     Snapshot reports: every staged row goes to ``partition_dates[0]`` with ``snapshot_at`` set. Flat
-    files: rows are routed by their ``partition_date``; rows outside ``partition_dates`` are skipped and
+    files: ``snapshot_at`` (optional) is when Amazon generated the document, logged as ``generated_at``;
+    rows are routed by their ``partition_date``; rows outside ``partition_dates`` are skipped and
     counted in ``rows_outside_window``. Raises after rolling back the failing partition (earlier
     partitions stay committed, each complete on its own). Expects ``ensure_raw_schema`` to have run.
     """
@@ -280,6 +281,7 @@ def publish(
                 "landing_file": landing_file,
                 "sha256": sha256,
                 "loaded_at": loaded_at,
+                "generated_at": _utc_naive(snapshot_at) if snapshot_at is not None else None,
                 **document_facts,
             }
             con.execute(log_sql, [log[c] for c in log_columns])

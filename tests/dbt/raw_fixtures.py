@@ -75,7 +75,8 @@ DDL = [
   target_condition VARCHAR, status VARCHAR, measures JSON, element_xml VARCHAR,{PROVENANCE})""",
     """CREATE TABLE raw.load_log (
   report_type VARCHAR, report_id VARCHAR, account_id VARCHAR, marketplace_id VARCHAR, partition_date DATE,
-  rows_loaded BIGINT, landing_file VARCHAR, sha256 VARCHAR, loaded_at TIMESTAMP, encoding VARCHAR,
+  rows_loaded BIGINT, landing_file VARCHAR, sha256 VARCHAR, loaded_at TIMESTAMP, generated_at TIMESTAMP,
+  encoding VARCHAR,
   encoding_source VARCHAR, date_formats JSON, flags JSON, rows_rejected INTEGER, unmapped_elements JSON)""",
     """CREATE TABLE raw.rejected_rows (
   report_type VARCHAR, report_id VARCHAR, account_id VARCHAR, marketplace_id VARCHAR, landing_file VARCHAR,

@@ -224,3 +224,31 @@ def test_localized_feedback_headers_are_understood(server, world, accounts, endp
     server.faults.add(Fault("schema_localized_headers", report_type=SELLER_FEEDBACK.name, times=None))
     run(SELLER_FEEDBACK, warehouse, accounts, endpoint, landing)
     assert counts(warehouse, "seller_feedback") == truth(world, world.feedback_rows)
+
+
+def test_first_run_of_an_account_extracts_the_volume_credits_history_and_later_runs_only_their_days(
+    server, world, accounts, endpoint, landing, warehouse
+):
+    """AHW_HISTORY_DAYS: the first run of an account x marketplace also loads the days before its range
+    that complete the history (each day with the world's rows), never before the first partition; a
+    second run, and a snapshot report, extract only their own days."""
+    last = DAYS[-1]
+    earliest = last - timedelta(days=40)
+    first = ingest(ORDERS, DAYS, connection=warehouse, accounts=accounts, endpoint=endpoint, landing=landing,
+                   salt="t", history_days=60, earliest_day=earliest)  # fmt: skip
+    history = [earliest + timedelta(days=i) for i in range((DAYS[0] - earliest).days)]
+    assert sorted(first.history_days) == history  # 60 days asked, cut at the first partition
+    loaded_days = [
+        d for (d,) in warehouse.execute("select distinct partition_date from raw.load_log order by 1").fetchall()
+    ]
+    assert loaded_days == [*history, *DAYS]
+    # the history days hold the world's rows, like any partition
+    assert counts(warehouse, "orders") == truth(world, world.order_item_rows, days=[*history, *DAYS])
+
+    later = [last + timedelta(days=1)]
+    second = ingest(ORDERS, later, connection=warehouse, accounts=accounts, endpoint=endpoint, landing=landing,
+                    salt="t", history_days=60, earliest_day=earliest)  # fmt: skip
+    assert second.history_days == set() and set(second.rows_per_partition) <= set(later)
+    snapshots = ingest(SELLER_PERFORMANCE, [last], connection=warehouse, accounts=accounts, endpoint=endpoint,
+                       landing=landing, salt="t", history_days=60)  # fmt: skip
+    assert snapshots.history_days == set()

@@ -27,6 +27,8 @@ defects_per_order as (
         bool_or(defect_type = 'a_to_z_claim') as has_a_to_z_claim,
         min(defect_date) filter (where defect_type in ('negative_feedback', 'a_to_z_claim'))
             as first_odr_defect_date,
+        min(defect_date) filter (where defect_type = 'negative_feedback') as first_negative_feedback_date,
+        min(defect_date) filter (where defect_type = 'a_to_z_claim') as first_a_to_z_claim_date,
         string_agg(distinct defect_type, ',' order by defect_type)
         filter (where defect_type in ('negative_feedback', 'a_to_z_claim')) as odr_defect_types
     from defects
@@ -53,6 +55,9 @@ final as (
         coalesce(defects_per_order.has_negative_feedback, false)
         or coalesce(defects_per_order.has_a_to_z_claim, false) as is_odr_defect,
         defects_per_order.first_odr_defect_date,
+        defects_per_order.first_negative_feedback_date,
+        defects_per_order.first_a_to_z_claim_date,
+        orders.last_updated_at,
         defects_per_order.odr_defect_types
     from orders
     left join defects_per_order

@@ -7,8 +7,9 @@
     )
 }}
 -- One row per account x marketplace x rating_date (every day with a performance snapshot):
--- our estimated AHR beside Amazon's reported one, the bands of both, Account Health Assurance
--- eligibility and the components of the estimate. Rebuilds [min_date, max_date]; the AHA window
+-- our estimated AHR beside Amazon's reported one, the bands of both, Amazon's account status, the
+-- cause of an At Risk or Critical band (band_cause), Account Health Assurance eligibility and the
+-- components of the estimate. Rebuilds [min_date, max_date]; the AHA window
 -- reads back aha_window_days before min_date so a one-day run equals a full refresh.
 with
 
@@ -21,6 +22,13 @@ ratings as (
 parameters as (
 
     select * from {{ ref('int_rating_parameters_pivoted') }}
+
+),
+
+causes as (
+
+    select * from {{ ref('int_band_causes_ranked') }}
+    where {{ in_date_range('snapshot_date') }}
 
 ),
 
@@ -100,6 +108,12 @@ final as (
         cast(aha_windows.band as varchar) as band,
         cast(aha_windows.reported_band as varchar) as reported_band,
         cast(aha_windows.account_status as varchar) as account_status,
+        -- the cause is shown where either band (ours or Amazon's) is below Healthy: a seller asks
+        -- "why" of an At Risk or Critical rating, and the category costing most points answers it
+        cast(case
+            when aha_windows.band in ('At Risk', 'Critical') or aha_windows.reported_band in ('At Risk', 'Critical')
+                then coalesce(causes.band_cause, 'no open policy violation')
+        end as varchar) as band_cause,
         cast(aha_windows.reported_ahr_status as varchar) as reported_ahr_status,
         cast(
             aha_windows.estimated_ahr >= aha_windows.aha_threshold
@@ -126,6 +140,11 @@ final as (
         on
             aha_windows.account_id = first_seen.account_id
             and aha_windows.marketplace_id = first_seen.marketplace_id
+    left join causes
+        on
+            aha_windows.account_id = causes.account_id
+            and aha_windows.marketplace_id = causes.marketplace_id
+            and aha_windows.rating_date = causes.snapshot_date
     where {{ in_date_range('aha_windows.rating_date') }}
 
 )

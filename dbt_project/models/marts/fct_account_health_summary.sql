@@ -72,14 +72,22 @@ worst_metric as (
 
 next_rolloff as (
 
+    -- the first day a defect leaves its window, and what leaves that day: the metric and channel
+    -- losing most defective orders then (a seller asks "what improves next", not only "when")
     select
         account_id,
         marketplace_id,
-        min(rolloff_date) as next_rolloff_date,
-        arg_min(metric_name, rolloff_date) as next_rolloff_metric_name
+        rolloff_date as next_rolloff_date,
+        metric_name as next_rolloff_metric_name,
+        fulfillment_channel as next_rolloff_fulfillment_channel,
+        count(*) as next_rolloff_defects_count
     from rolloffs
     where is_in_current_window and rolloff_date > as_of_date
-    group by account_id, marketplace_id
+    group by account_id, marketplace_id, rolloff_date, metric_name, fulfillment_channel
+    qualify row_number() over (
+            partition by account_id, marketplace_id
+            order by rolloff_date asc, count(*) desc, metric_name asc, fulfillment_channel asc
+        ) = 1
 
 ),
 
@@ -95,6 +103,7 @@ final as (
         cast(latest_rating.ahr_gap as integer) as ahr_gap,
         cast(latest_rating.band as varchar) as band,
         cast(latest_rating.reported_band as varchar) as reported_band,
+        cast(latest_rating.band_cause as varchar) as band_cause,
         cast(latest_rating.is_aha_eligible as boolean) as is_aha_eligible,
         cast(latest_rating.is_volume_credit_known as boolean) as is_volume_credit_known,
         cast(latest_rating.orders_180d as integer) as orders_180d,
@@ -109,7 +118,9 @@ final as (
         cast(worst_metric.is_target_missed as boolean) as is_worst_metric_target_missed,
         cast(worst_metric.amazon_status as varchar) as worst_metric_amazon_status,
         cast(next_rolloff.next_rolloff_date as date) as next_rolloff_date,
-        cast(next_rolloff.next_rolloff_metric_name as varchar) as next_rolloff_metric_name
+        cast(next_rolloff.next_rolloff_metric_name as varchar) as next_rolloff_metric_name,
+        cast(next_rolloff.next_rolloff_fulfillment_channel as varchar) as next_rolloff_fulfillment_channel,
+        cast(next_rolloff.next_rolloff_defects_count as integer) as next_rolloff_defects_count
     from latest_rating
     left join worst_metric
         on

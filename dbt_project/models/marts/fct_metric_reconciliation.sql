@@ -8,8 +8,11 @@
 }}
 -- One row per account x marketplace x metric_date x metric_name x fulfillment_channel x
 -- window_days that raw data can recompute: Amazon's reported value beside ours from raw orders,
--- feedback and returns over the same window, and their difference (recomputed - reported).
--- Chargebacks are in no extracted report, so the recomputed ODR is a lower bound.
+-- feedback and returns over the same window, counted as Amazon knew them at the snapshot, their
+-- difference (recomputed - reported), and whether raw covers the window (is_window_covered): on a
+-- covered window the counts equal Amazon's; a partly loaded one says so instead of misleading.
+-- Chargebacks are in no extracted report, so the recomputed ODR's numerator is a lower bound (its
+-- claims and negative feedback parts are exact).
 -- Rebuilds [min_date, max_date].
 with
 
@@ -44,7 +47,9 @@ final as (
         cast(recomputed.numerator - reported.numerator as bigint) as numerator_difference,
         cast(reported.denominator as bigint) as reported_denominator,
         cast(recomputed.denominator as bigint) as recomputed_denominator,
-        cast(recomputed.denominator - reported.denominator as bigint) as denominator_difference
+        cast(recomputed.denominator - reported.denominator as bigint) as denominator_difference,
+        cast(recomputed.order_days_loaded as integer) as order_days_loaded,
+        cast(recomputed.is_window_covered as boolean) as is_window_covered
     from recomputed
     inner join reported
         on

@@ -1,6 +1,8 @@
 """One asset per SP-API report type: extract the partition's days and load them into ``raw``.
 Each asset accepts a partition range in one run (single-run backfill policy), so a backfill of a
-quarter becomes a few 30-day order requests instead of ninety daily ones. Writers of the DuckDB file
+quarter becomes a few 30-day order requests instead of ninety daily ones. The first run of an account
+x marketplace also extracts AHW_HISTORY_DAYS (180) days of orders, feedback and returns, so the
+180-day volume credit is complete from the first rating on. Writers of the DuckDB file
 share the ``duckdb_writer`` pool, limited to one at a time in dagster.yaml.
 """
 
@@ -74,6 +76,8 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
                     landing=Landing(settings.landing_dir),
                     salt=settings.pii_salt,
                     on_progress=context.log.info,
+                    history_days=settings.history_days,
+                    earliest_day=settings.partitions_start,
                 )
         except SnapshotRefused as exc:
             raise dg.Failure(str(exc), allow_retries=False) from None
@@ -83,6 +87,16 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
             ) from None
         for warning in result.warnings[:20]:
             context.log.warning(warning)
+        # History days (first run of an account) were loaded like partitions of their own: say so to
+        # Dagster, so the partition status shows them materialized and a backfill does not redo them.
+        for day in sorted(result.history_days):
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=context.asset_key,
+                    partition=day.isoformat(),
+                    metadata={"rows": result.rows_per_partition.get(day, 0), "history": True},
+                )
+            )
         return dg.MaterializeResult(metadata={**result.metadata(), "report_type": report_type.name})
 
     return _asset

@@ -7,13 +7,20 @@ triple the fixed cost of every run. The run's partition range reaches dbt throug
 A backfill is one run (single-run policy). dbt tests surface as asset checks.
 """
 
+from datetime import UTC, datetime
+
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
-from orchestration.defs.transformation.partitions import daily_partitions, dbt_build_args, dbt_connection_vars
+from orchestration.defs.transformation.partitions import (
+    daily_partitions,
+    dbt_build_args,
+    dbt_connection_vars,
+    first_day_loaded_since,
+)
 from orchestration.defs.transformation.resources import dbt_project
 
 
@@ -62,8 +69,17 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, duckdb: D
     days = partition_days(context)
     settings = load_settings()
     ensure_dbt_source_tables(duckdb)  # closed again before dbt opens the file
-    context.log.info(f"dbt build for {days[0]}..{days[-1]}")
-    args = dbt_build_args(days[0], days[-1], connection=dbt_connection_vars(settings))
+    first_day = days[0]
+    # A first run of an account loads history before the range (AHW_HISTORY_DAYS): rebuild from there.
+    started = context.instance.get_run_stats(context.run_id).start_time
+    if started:
+        with duckdb.get_connection() as con:
+            loaded = first_day_loaded_since(con, datetime.fromtimestamp(started, UTC).replace(tzinfo=None))
+        if loaded is not None and loaded < first_day:
+            context.log.info(f"this run loaded history from {loaded}: dbt rebuilds from there")
+            first_day = loaded
+    context.log.info(f"dbt build for {first_day}..{days[-1]}")
+    args = dbt_build_args(first_day, days[-1], connection=dbt_connection_vars(settings))
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -7,12 +7,14 @@ place that reads the environment and nothing is written back into it.
 
 import json
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
+
+import duckdb
 
 from orchestration.config import Settings
 from orchestration.defs.extraction.partitions import daily_partitions
 
-__all__ = ["daily_partitions", "dbt_build_args", "dbt_connection_vars", "dbt_vars"]
+__all__ = ["daily_partitions", "dbt_build_args", "dbt_connection_vars", "dbt_vars", "first_day_loaded_since"]
 
 
 def dbt_vars(first_day: date, last_day: date) -> dict[str, str]:
@@ -51,3 +53,17 @@ def dbt_build_args(
     if not variables:
         return list(PRODUCTION_BUILD)
     return [*PRODUCTION_BUILD, "--vars", json.dumps(variables, sort_keys=True)]
+
+
+def first_day_loaded_since(con: duckdb.DuckDBPyConnection, since: datetime) -> date | None:
+    """Earliest partition day ``raw.load_log`` records as loaded at or after ``since`` (UTC, naive).
+
+    Why: the first run of an account loads history before its partition range (AHW_HISTORY_DAYS);
+    the incremental models must rebuild those days too, or the history stays out of the marts.
+    None when nothing was loaded (or the warehouse has no load log yet).
+    """
+    try:
+        rows = con.execute("select min(partition_date) from raw.load_log where loaded_at >= ?", [since]).fetchall()
+    except duckdb.CatalogException:
+        return None
+    return rows[0][0] if rows and rows[0][0] is not None else None

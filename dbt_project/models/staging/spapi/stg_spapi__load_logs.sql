@@ -19,7 +19,8 @@ final as (
         cast(rows_loaded as bigint) as rows_loaded,
         landing_file,
         sha256,
-        loaded_at
+        loaded_at,
+        generated_at
     from source_load_log
     qualify row_number() over (
             partition by report_type, account_id, marketplace_id, partition_date
