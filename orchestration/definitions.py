@@ -19,6 +19,7 @@ from orchestration.defs.reports.assets import html_report_assets
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
+from orchestration.run_console import CLI_LOGGER_KEY, cli_logger
 
 defs = dg.Definitions(
     assets=[
@@ -37,4 +38,6 @@ defs = dg.Definitions(
     # writer anyway, and a process per step would pay Dagster's and the sandbox's start-up each time.
     executor=dg.in_process_executor,
     resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},
+    # Dagster's console logger by default; the command line's logger (progress bars, log file) on request.
+    loggers={"console": dg.colored_console_logger, CLI_LOGGER_KEY: cli_logger},
 )
