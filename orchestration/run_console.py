@@ -253,12 +253,25 @@ class RunDisplay(logging.Handler):
         elif kind == "STEP_FAILURE":
             self.outcome.failures.append((step, error_cause(event.step_failure_data.error)))
             self._announce(step, " (failed)")
+        elif kind == "ENGINE_EVENT" and "blocked by limit for pool" in message and self._task_of(step):
+            # Another run (the UI's, the schedule's) holds the DuckDB writer slot: say so instead of stalling.
+            self._update(self._task_of(step), description="waiting for the DuckDB writer slot (another run is writing)")
         elif kind == "STEP_SKIPPED":
             self.outcome.steps_skipped.append(step)
         elif kind == "STEP_SUCCESS" and step in self._tasks:
             task = self.progress.tasks[self._tasks[step]]
             self._update(step, completed=task.total)
             self._announce(step)
+
+    def _task_of(self, step: str) -> str | None:
+        """The bar a step advances: its own (extraction), dbt's, or publishing's."""
+        if step in self._tasks:
+            return step
+        if step.startswith("dbt"):
+            return "dbt"
+        if step.startswith(("exports__", "reports__", "alerts__")):
+            return "publish"
+        return None
 
     _PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] (?:FAILED )?(.*)$")
 
@@ -334,6 +347,12 @@ def log_file_path(log_dir: Path, command: str) -> Path:
     return log_dir / f"{command}-{stamp}.log"
 
 
+def _not_forwarded(record: logging.LogRecord) -> bool:
+    """Records of ``get_dagster_logger()`` (dagster-dbt's, for one) reach the file through the run's logger
+    already, with the run and step named: not a second time through the root logger."""
+    return not record.name.startswith("dagster.builtin")
+
+
 @contextlib.contextmanager
 def quiet_run(log_dir: Path, command: str, *, verbose: bool = False) -> Iterator[tuple[Console, Path]]:
     """For the block: every log record and everything written to stdout/stderr (dbt's output, library
@@ -348,7 +367,10 @@ def quiet_run(log_dir: Path, command: str, *, verbose: bool = False) -> Iterator
     root = logging.getLogger()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # The run's own records (RUN_LOGGER) at every level: Dagster logs its step events at DEBUG. Libraries
+    # at INFO (the root logger's level), everything with -v.
+    handler.setLevel(logging.DEBUG)
+    handler.addFilter(_not_forwarded)
     saved_level = root.level
     saved_handlers = list(root.handlers)
     if not verbose:

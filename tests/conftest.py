@@ -74,3 +74,11 @@ def browser_context(chromium):
     context = chromium.new_context(viewport=LAPTOP_VIEWPORT)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def old_duckdb_python(tmp_path_factory) -> Path:
+    """The python of an environment with duckdb 1.1.3 (tests/old_duckdb.py), created once per session."""
+    from tests.old_duckdb import create
+
+    return create(tmp_path_factory.mktemp("duckdb_1_1_3") / "venv")
