@@ -12,6 +12,7 @@ from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.defs.loggers import loggers
 from orchestration.defs.notifications.assets import notification_assets
 from orchestration.defs.notifications.schedules import account_refresh_job
 from orchestration.defs.notifications.sensors import account_status_notifications
@@ -19,7 +20,6 @@ from orchestration.defs.reports.assets import html_report_assets
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
-from orchestration.run_console import CLI_LOGGER_KEY, cli_logger
 
 defs = dg.Definitions(
     assets=[
@@ -39,5 +39,5 @@ defs = dg.Definitions(
     executor=dg.in_process_executor,
     resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},
     # Dagster's console logger by default; the command line's logger (progress bars, log file) on request.
-    loggers={"console": dg.colored_console_logger, CLI_LOGGER_KEY: cli_logger},
+    loggers=loggers,
 )

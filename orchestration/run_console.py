@@ -10,9 +10,9 @@ a file under ``$AHW_DATA_DIR/logs/`` whose path is printed; the terminal gets on
   per account is one line);
 - when the run fails, the failing step and its cause in one line.
 
-The Dagster side is the logger :data:`cli_logger` (``ahw_cli`` in the Definitions): a run configured
-with it sends its records, structured events included, to the Python logger :data:`RUN_LOGGER`, where
-:class:`RunDisplay` reads them. Nothing here changes what the run does.
+The Dagster side is the logger ``ahw_cli`` of the Definitions (orchestration/defs/loggers.py): a run
+configured with it sends its records, structured events included, to the Python logger ``ahw.run``,
+where :class:`RunDisplay` reads them. Nothing here changes what the run does.
 
 With ``-v`` the full log is written to the terminal as well (and tracebacks are shown).
 """
@@ -33,23 +33,10 @@ import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from orchestration.defs.loggers import CLI_LOGGER_KEY, RUN_LOGGER, cli_logger
 from orchestration.terminal import make_console
 
-#: The Python logger the ``ahw_cli`` Dagster logger writes to.
-RUN_LOGGER = "ahw.run"
-#: Name of the logger in the Definitions and in a run's ``loggers`` config.
-CLI_LOGGER_KEY = "ahw_cli"
-
-
-@dg.logger(
-    config_schema={"log_level": dg.Field(str, default_value="DEBUG", description="Lowest level passed on.")},
-    description="The command line's logger: records go to the Python logger 'ahw.run', where `ahw run` and "
-    "`ahw demo` draw progress bars from them and write the full log to a file.",
-)
-def cli_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
-    logger = logging.getLogger(RUN_LOGGER)
-    logger.setLevel(init_context.logger_config["log_level"])
-    return logger
+__all__ = ["CLI_LOGGER_KEY", "RUN_LOGGER", "RunDisplay", "cli_logger", "displayed_run", "quiet_run", "run_plan"]
 
 
 # ---------------------------------------------------------------------------------------------- stages

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.instance import INSTANCE_YAML
 from orchestration.spapi.client import clear_token_cache
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -32,7 +33,8 @@ def _isolated_environment(tmp_path, monkeypatch):
     data = tmp_path / "data"
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # The project's own instance settings (telemetry off, one DuckDB writer at a time), as `ahw` writes them.
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
     monkeypatch.setenv("AHW_DATA_DIR", str(data))
     monkeypatch.setenv("AHW_DUCKDB_PATH", str(data / "warehouse.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
