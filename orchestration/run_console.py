@@ -329,9 +329,22 @@ class RunDisplay(logging.Handler):
 
 
 # ---------------------------------------------------------------------------------------------- the log file
+#: Log files kept per command: about two months of daily runs to look back at; older ones are removed
+#: when a new run starts (each is a few hundred kB to a few MB).
+LOG_FILES_KEPT = 60
+
+
 def log_file_path(log_dir: Path, command: str) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     return log_dir / f"{command}-{stamp}.log"
+
+
+def prune_logs(log_dir: Path, command: str, keep: int = LOG_FILES_KEPT) -> list[Path]:
+    """Remove all but the newest ``keep`` log files of ``command``; returns those removed."""
+    files = sorted(log_dir.glob(f"{command}-*.log"), key=lambda p: p.name, reverse=True)
+    for path in files[keep:]:
+        path.unlink(missing_ok=True)
+    return files[keep:]
 
 
 def _not_forwarded(record: logging.LogRecord) -> bool:
@@ -348,6 +361,7 @@ def quiet_run(log_dir: Path, command: str, *, verbose: bool = False) -> Iterator
     With ``verbose`` the records go to the terminal (stderr) as well, and nothing is redirected.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
+    prune_logs(log_dir, command, keep=LOG_FILES_KEPT - 1)
     path = log_file_path(log_dir, command)
     stream = path.open("a", encoding="utf-8", buffering=1)
     console = make_console()

@@ -179,3 +179,12 @@ def test_status_and_summary_answer_while_another_process_holds_the_working_file(
     assert "checks: " in status.stdout and " 0 failed, 0 not run" in status.stdout
     assert "Account health per account x marketplace" in summary.stdout
     assert "Open alerts:" in alerts.stdout
+
+
+def test_every_example_query_of_docs_marts_answers_from_the_serving_copy(cli_run):
+    text = (REPO / "docs" / "marts.md").read_text()
+    queries = re.findall(r"```sql\n(.*?)```", text, re.S)
+    assert len(queries) >= 6
+    with duckdb.connect(str(cli_run["data"] / "serving" / "warehouse.duckdb"), read_only=True) as con:
+        for sql in queries:
+            assert con.execute(sql).fetchall(), sql

@@ -103,3 +103,18 @@ def test_the_display_survives_records_it_does_not_understand():
     record.dagster_meta = {"dagster_event": None, "step_key": "raw__orders", "orig_message": "[x/y] nonsense"}
     display.emit(record)
     assert display.outcome.failures == []
+
+
+def test_old_log_files_of_a_command_are_pruned_the_others_stay(tmp_path):
+    from orchestration.run_console import prune_logs
+
+    tmp_path = tmp_path / "logs"
+    tmp_path.mkdir()
+    for day in range(1, 8):
+        (tmp_path / f"run-202606{day:02d}T060000Z.log").write_text("x")
+    (tmp_path / "demo-20260601T060000Z.log").write_text("x")
+    removed = prune_logs(tmp_path, "run", keep=3)
+    assert sorted(p.name for p in removed) == [f"run-202606{d:02d}T060000Z.log" for d in range(1, 5)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "demo-20260601T060000Z.log", "run-20260605T060000Z.log", "run-20260606T060000Z.log", "run-20260607T060000Z.log"
+    ]  # fmt: skip
