@@ -27,10 +27,8 @@ def error_line(exc: BaseException) -> str:
     from orchestration.serving import lock_holder
 
     text = str(exc).strip() or type(exc).__name__
-    holder = lock_holder(exc) if "lock" in text.lower() else None
-    if holder is not None:
-        return (f"the DuckDB file is in use by process {holder} (another run, or a tool holding it open): "
-                "wait for it to finish or close it, then try again")  # fmt: skip
+    if lock_holder(exc) is not None:
+        return one_line(text)  # names the process holding the DuckDB file and what to do
     return f"{one_line(text)} ({type(exc).__name__}; `ahw -v ...` shows the traceback)"
 
 

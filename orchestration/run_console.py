@@ -102,9 +102,19 @@ def error_cause(error) -> str:
     return one_line(error.message)
 
 
+_LOCK = re.compile(
+    r'Could not set lock on file "(?P<path>[^"]+)": Conflicting lock is held in (?P<program>\S+) '
+    r"\(PID (?P<pid>\d+)\)"
+)
+
+
 def one_line(message: str) -> str:
     """A multi-line error message as one line: its first line, the first item of a list it announces,
-    and how many more lines the log holds."""
+    and how many more lines the log holds. DuckDB's lock error becomes what to do about it."""
+    lock = _LOCK.search(str(message))
+    if lock:
+        return (f"the DuckDB file {lock['path']} is held by process {lock['pid']} ({lock['program']}): close the "
+                "program that holds it open (a BI tool should read the serving copy) or wait for it, then run again")  # fmt: skip
     lines = [line.strip().lstrip("- ").strip() for line in str(message).splitlines() if line.strip()]
     if not lines:
         return "unknown error (see the log)"

@@ -188,3 +188,34 @@ def test_every_example_query_of_docs_marts_answers_from_the_serving_copy(cli_run
     with duckdb.connect(str(cli_run["data"] / "serving" / "warehouse.duckdb"), read_only=True) as con:
         for sql in queries:
             assert con.execute(sql).fetchall(), sql
+
+
+def test_import_report_with_build_rebuilds_the_marts_and_the_serving_copy_of_its_day(cli_run, tmp_path):
+    import json
+    from datetime import UTC, datetime
+    from datetime import time as day_time
+
+    from orchestration.config import DEFAULT_SANDBOX_SEED
+    from orchestration.sandbox import World, WorldConfig
+    from orchestration.sandbox.documents import v2_document
+
+    world = World(WorldConfig(seed=DEFAULT_SANDBOX_SEED, end_date=DAYS[-1], volume_scale=0.05))
+    document = v2_document(world, "acme-home", ["ATVPDKIKX0DER"], datetime.combine(DAYS[-1], day_time(23), UTC))
+    document["performanceMetrics"][0]["accountHealthRating"]["ahrScore"] = 777  # what the saved file says
+    path = tmp_path / "seller-performance.json"
+    path.write_text(json.dumps(document))
+    done = ahw(cli_run["env"], "import-report", "--report-type", "GET_V2_SELLER_PERFORMANCE_REPORT", "--account",
+               "acme-home", "--marketplace", "ATVPDKIKX0DER", "--partition-date", DAYS[-1].isoformat(), "--build",
+               str(path), timeout=900)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    assert f"loaded 1 row(s) into raw.seller_performance over 1 day(s) {DAYS[-1]}..{DAYS[-1]}" in out
+    assert "decoded as utf-8" in out and "running daily_pipeline (marts only)" in out and "run succeeded" in out
+    assert not any(line.startswith("extract ") for line in out.splitlines())  # nothing extracted
+    with duckdb.connect(str(cli_run["data"] / "serving" / "warehouse.duckdb"), read_only=True) as con:
+        rating = con.execute(
+            "select reported_ahr from marts.fct_account_health_rating where account_id = 'acme-home' "
+            "and marketplace_id = 'ATVPDKIKX0DER' and rating_date = ?",
+            [DAYS[-1]],
+        ).fetchall()
+    assert rating == [(777,)]

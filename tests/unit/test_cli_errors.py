@@ -168,7 +168,7 @@ def test_a_lock_error_names_the_process_holding_the_file(monkeypatch):
         )
 
     monkeypatch.setattr(orchestration.summary, "print_summary", locked)
-    assert_one_line_error(invoke("summary"), "in use by process 4242", "wait for it to finish or close it")
+    assert_one_line_error(invoke("summary"), "/x/warehouse.duckdb is held by process 4242", "close the program")
 
 
 def test_import_report_flags_an_account_that_is_not_configured(tmp_path):
