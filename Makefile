@@ -7,7 +7,8 @@ UV_BOOTSTRAP := $(CURDIR)/$(UV_DIR)/bin/uv
 # uv from PATH when there is one, else a private copy installed with pip (the only bootstrap step).
 UV := $(abspath $(or $(shell command -v uv 2>/dev/null),$(UV_BOOTSTRAP)))
 export UV_COMPILE_BYTECODE := 1
-export DAGSTER_HOME ?= $(CURDIR)/dagster_home
+# The Dagster instance is DAGSTER_HOME if set, else $AHW_DATA_DIR/dagster_home (`ahw` writes its
+# dagster.yaml): `make dev`, `make demo` and `ahw run` record their runs in the same one.
 RUN := $(UV) run --frozen
 
 .PHONY: install demo dev test lint format sandbox dbt-parse clean browser

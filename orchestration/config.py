@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     """AHW_SQS_VISIBILITY_TIMEOUT: seconds a received message stays hidden before SQS offers it again
     (default 120: longer than recording a batch takes, short enough that a message left in the queue
     by a crash or a locked warehouse comes back within minutes)."""
+    dagster_home_setting: Path | None = _env("DAGSTER_HOME")
+    """DAGSTER_HOME: the Dagster instance every run is recorded in (the UI, the daemon, ``ahw run``,
+    ``ahw demo``); default ``$AHW_DATA_DIR/dagster_home``. The project writes its ``dagster.yaml`` there
+    (telemetry off, one DuckDB writer at a time) when the folder has none."""
     alert_urls_secret: SecretStr | None = _env("AHW_ALERT_URLS")
     """AHW_ALERT_URLS: comma-separated Apprise URLs alerts are delivered to (``slack://...``,
     ``mailto://...``, ``json://...``); unset means alerts are only recorded. Secret: URLs carry tokens
@@ -179,6 +183,8 @@ class Settings(BaseSettings):
         problems = []
         if self.data_dir.exists() and not self.data_dir.is_dir():
             problems.append(f"AHW_DATA_DIR: {self.data_dir} is a file, not a folder; point it at a folder")
+        if self.dagster_home_setting and self.dagster_home_setting.exists() and not self.dagster_home_setting.is_dir():
+            problems.append(f"DAGSTER_HOME: {self.dagster_home_setting} is a file, not a folder; point it at a folder")
         if self.duckdb_path.exists() and self.duckdb_path.is_dir():
             problems.append(f"AHW_DUCKDB_PATH: {self.duckdb_path} is a folder; point it at a .duckdb file")
         if self.is_live and self.sqs_queue_url and not (self.aws_access_key_id and self.aws_secret_access_key):
@@ -210,6 +216,21 @@ class Settings(BaseSettings):
     def landing_dir(self) -> Path:
         """Raw documents exactly as received."""
         return self.data_dir / "landing"
+
+    @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance folder (DAGSTER_HOME, else ``$AHW_DATA_DIR/dagster_home``), absolute."""
+        return (self.dagster_home_setting or self.data_dir / "dagster_home").resolve()
+
+    @property
+    def log_dir(self) -> Path:
+        """Full logs of command-line runs (``ahw run``, ``ahw demo``), one file per run."""
+        return self.data_dir / "logs"
+
+    @property
+    def serving_dir(self) -> Path:
+        """The read-only serving copy for BI tools (``warehouse.duckdb`` of the published marts)."""
+        return self.data_dir / "serving"
 
     @property
     def report_dir(self) -> Path:

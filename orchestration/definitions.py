@@ -12,6 +12,7 @@ from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
+from orchestration.defs.loggers import loggers
 from orchestration.defs.notifications.assets import notification_assets
 from orchestration.defs.notifications.schedules import account_refresh_job
 from orchestration.defs.notifications.sensors import account_status_notifications
@@ -37,4 +38,6 @@ defs = dg.Definitions(
     # writer anyway, and a process per step would pay Dagster's and the sandbox's start-up each time.
     executor=dg.in_process_executor,
     resources={"duckdb": duckdb_resource(), "spapi": SpApiResource(), "dbt": dbt_resource()},
+    # Dagster's console logger by default; the command line's logger (progress bars, log file) on request.
+    loggers=loggers,
 )

@@ -45,9 +45,19 @@ class DemoResult:
 
 
 def run_demo(
-    settings: Settings, first: date, last: date, *, echo: Callable[[str], None] = print, log_level: str = "INFO"
+    settings: Settings,
+    first: date,
+    last: date,
+    *,
+    echo: Callable[[str], None] = print,
+    log_level: str = "INFO",
+    logger: str = "console",
 ) -> DemoResult:
-    """Run the demo over [first, last] into the settings' DuckDB file (sandbox mode only)."""
+    """Run the demo over [first, last] into the settings' DuckDB file (sandbox mode only).
+
+    The run is recorded in the persistent Dagster instance (``DAGSTER_HOME``); ``logger`` is the run's
+    Dagster logger (``ahw_cli`` for the command line's progress bars, see orchestration/pipeline.py).
+    """
     from orchestration.defs.extraction.resources import sandbox_connection
     from orchestration.notifications.queue import sandbox_queue
     from orchestration.notifications.setup import setup_notifications
@@ -80,7 +90,7 @@ def run_demo(
 
             mark = time.monotonic()
             result.pipeline = run_job("daily_pipeline", first, last, raise_on_error=False, sandbox_end_date=last,
-                                      sandbox_url=server.url, log_level=log_level)  # fmt: skip
+                                      sandbox_url=server.url, log_level=log_level, logger=logger)  # fmt: skip
             result.seconds["pipeline"] = time.monotonic() - mark
             result.published = sum(1 for n in server.published() if n["delivered"])
     result.success = result.pipeline.success

@@ -1,106 +1,235 @@
-"""The table `make demo` ends with: per account x marketplace, what the warehouse now holds."""
+"""The tables ``ahw summary`` prints (and ``ahw demo`` / ``ahw run`` end with): what the warehouse holds
+per account x marketplace, its health, and the open alerts.
+
+Read from the serving copy (orchestration/serving.py), so a running pipeline never makes it wait or
+fail; before the first publish, from the working file when it is free. Numbers are plain integers and
+percentages; ratings are points (0-1000), rates are shown in percent (the marts keep fractions).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
-import click
-import duckdb
+from rich.console import Console
+from rich.table import Table
 
+from orchestration.config import Settings
+from orchestration.serving import Reader, ServingUnavailable, reader
 from orchestration.spapi.report_types import REPORT_TYPES
+from orchestration.terminal import make_console
 
 RATING_SUMMARY = "marts.fct_account_health_summary"
-
-#: The demo's closing table: the columns a person reads first, formatted to fit a terminal.
-HEALTH_SUMMARY_SQL = f"""
-    select
-        account_id as account,
-        d.country_code as mkt,
-        rating_date as day,
-        coalesce(account_status, '-') as status,
-        coalesce(reported_ahr::varchar, '-') as reported,
-        coalesce(reported_band, '-') as amazon_band,
-        estimated_ahr::integer as estimated,
-        band as our_band,
-        coalesce(band_cause, '-') as cause,
-        orders_180d::bigint as orders_180d,
-        mcf_orders_180d::bigint as mcf_180d,
-        coalesce(worst_metric_name, '-') as worst_metric,
-        case when worst_metric_value is null then '-'
-            else printf('%.2f%% vs %s %.2f%%', 100 * worst_metric_value,
-                        case worst_metric_target_condition when 'LESS_THAN' then '<' when 'GREATER_THAN' then '>'
-                            else '=' end,
-                        100 * worst_metric_target_value)
-        end as value_vs_target,
-        case when next_rolloff_date is null then '-'
-            else printf('%s %s %s (%d)', next_rolloff_date, next_rolloff_metric_name,
-                        next_rolloff_fulfillment_channel, next_rolloff_defects_count)
-        end as next_rolloff
-    from {RATING_SUMMARY} as s
-    left join marts.dim_marketplaces as d using (marketplace_id)
-    order by account, mkt
-"""
+LOAD_STATUS = "ops.load_status"
+#: Short column titles per raw table.
+REPORT_TITLES = {
+    "orders": "orders",
+    "seller_feedback": "feedback",
+    "returns": "returns",
+    "seller_performance": "perf V2",
+    "seller_performance_v1": "perf V1",
+}
 
 
-def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+@dataclass(frozen=True)
+class HealthRow:
+    """One account x marketplace of ``marts.fct_account_health_summary``, as people read it."""
+
+    account_id: str
+    country: str
+    marketplace_id: str
+    rating_date: str
+    account_status: str
+    reported: str
+    """Amazon's rating and band, e.g. ``161 At Risk``; ``-`` when Amazon sends no score."""
+    estimated: str
+    """Ours, e.g. ``78 Critical``."""
+    band_cause: str
+    orders_180d: str
+    worst_metric: str
+    next_rolloff: str
+
+
+def _columns(r: Reader, qualified: str) -> set[str]:
     schema, table = qualified.split(".")
-    rows = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+    return {
+        c
+        for (c,) in r.con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+    }
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def _int(value) -> str:
+    return "-" if value is None else f"{int(value):,}"
+
+
+def health_rows(r: Reader) -> list[HealthRow]:
+    """Every account x marketplace of the summary mart (latest day), sorted by account and country."""
+    if not r.exists(RATING_SUMMARY):
+        return []
+    have = _columns(r, RATING_SUMMARY)
+
+    def col(name: str) -> str:
+        return name if name in have else f"null as {name}"
+
+    rows = r.con.execute(
+        f"""
+        select s.account_id, coalesce(d.country_code, s.marketplace_id), s.marketplace_id, s.rating_date,
+            {col("account_status")}, {col("reported_ahr")}, {col("reported_band")}, s.estimated_ahr, s.band,
+            {col("band_cause")}, {col("orders_180d")}, {col("worst_metric_name")},
+            {col("worst_metric_fulfillment_channel")}, {col("worst_metric_value")},
+            {col("worst_metric_target_condition")}, {col("worst_metric_target_value")},
+            {col("next_rolloff_date")}, {col("next_rolloff_metric_name")}
+        from {RATING_SUMMARY} as s
+        left join marts.dim_marketplaces as d using (marketplace_id)
+        order by 1, 2
+        """
     ).fetchall()
-    return rows[0][0] > 0
+    out = []
+    for (account, country, marketplace_id, day, status, reported, reported_band, estimated, band, cause, orders,
+         metric, channel, value, condition, target, rolloff, rolloff_metric) in rows:  # fmt: skip
+        sign = {"LESS_THAN": "<", "GREATER_THAN": ">"}.get(condition or "", "=")
+        worst = (
+            "-"
+            if not metric
+            else f"{metric}{f' ({channel})' if channel else ''} {_pct(value)} vs {sign} {_pct(target)}"
+        )
+        out.append(
+            HealthRow(
+                account_id=account,
+                country=country,
+                marketplace_id=marketplace_id,
+                rating_date=str(day),
+                account_status=status or "-",
+                reported="-" if reported is None else f"{int(reported)} {reported_band or ''}".strip(),
+                estimated="-" if estimated is None else f"{int(estimated)} {band or ''}".strip(),
+                band_cause=cause or "-",
+                orders_180d=_int(orders),
+                worst_metric=worst,
+                next_rolloff="-" if rolloff is None else f"{rolloff}{f' {rolloff_metric}' if rolloff_metric else ''}",
+            )
+        )
+    return out
 
 
-def raw_counts_sql() -> str:
-    """Rows and partition days per raw table, pivoted per account x marketplace."""
-    parts = [
-        f"select '{rt.raw_table}' as raw_table, account_id, marketplace_id, count(*) as n, "
-        f"count(distinct partition_date) as days from raw.{rt.raw_table} group by all"
-        for rt in REPORT_TYPES.values()
-    ]
-    return f"""
-        with counts as ({" union all ".join(parts)})
-        select account_id, marketplace_id,
-            {", ".join(f"cast(sum(n) filter (where raw_table = '{rt.raw_table}') as bigint) as {rt.raw_table}" for rt in REPORT_TYPES.values())},
-            cast(max(days) as bigint) as partition_days
-        from counts group by all order by all
-    """
+def load_rows(r: Reader) -> list[dict]:
+    """Per account x marketplace: rows loaded and last day loaded per raw table (from ``ops.load_status``,
+    or from raw.load_log when reading the working file before the first publish)."""
+    if r.exists(LOAD_STATUS):
+        source = LOAD_STATUS
+    elif r.exists("raw.load_log"):
+        from orchestration.serving import LOAD_STATUS_SQL
+
+        source = f"({LOAD_STATUS_SQL})"
+    else:
+        return []
+    tables = {rt.name: rt.raw_table for rt in REPORT_TYPES.values()}
+    result: dict[tuple[str, str], dict] = {}
+    for report_type, account, marketplace_id, last_day, days, rows in r.con.execute(
+        f"select report_type, account_id, marketplace_id, last_partition_date, partition_days, rows_loaded "
+        f"from {source} order by 2, 3"
+    ).fetchall():
+        entry = result.setdefault((account, marketplace_id), {"account_id": account, "marketplace_id": marketplace_id})
+        table = tables.get(report_type, report_type)
+        entry[table] = {"rows": int(rows or 0), "days": int(days or 0), "last_day": last_day}
+    return list(result.values())
 
 
-def print_summary(duckdb_path: Path) -> None:
-    if not Path(duckdb_path).exists():
-        click.echo(f"{duckdb_path} does not exist yet: run `make demo` or `ahw run` first")
+def health_table(rows: list[HealthRow]) -> Table:
+    days = sorted({h.rating_date for h in rows})
+    day = days[-1] if len(days) == 1 else f"{days[0]}..{days[-1]}"
+    table = Table(title=f"Account health per account x marketplace on {day} (all columns: {RATING_SUMMARY})",
+                  title_justify="left")  # fmt: skip
+    for name, justify in (("account", "left"), ("mkt", "left"), ("status", "left"), ("Amazon's rating", "right"),
+                          ("our estimate", "right"), ("cause", "left"), ("orders 180d", "right"),
+                          ("worst metric vs target", "left"), ("next roll-off", "left")):  # fmt: skip
+        table.add_column(name, justify=justify)
+    for h in rows:
+        table.add_row(h.account_id, h.country, h.account_status, h.reported, h.estimated, h.band_cause,
+                      h.orders_180d, h.worst_metric, h.next_rolloff)  # fmt: skip
+    return table
+
+
+def loads_table(rows: list[dict]) -> Table:
+    table = Table(title="Rows in raw per account x marketplace (days loaded)", title_justify="left")
+    table.add_column("account")
+    table.add_column("marketplace")
+    for title in REPORT_TITLES.values():
+        table.add_column(title, justify="right")
+    for row in rows:
+        cells = []
+        for raw_table in REPORT_TITLES:
+            got = row.get(raw_table)
+            cells.append("-" if got is None else f"{got['rows']:,} ({got['days']}d)")
+        table.add_row(row["account_id"], row["marketplace_id"], *cells)
+    return table
+
+
+def print_summary(settings: Settings, console: Console | None = None, *, alerts_limit: int = 10) -> None:
+    """The summary tables and the most severe open alerts; one line when nothing can be read yet."""
+    console = console or make_console()
+    try:
+        with reader(settings) as r:
+            loads = load_rows(r)
+            health = health_rows(r)
+            source = r.source
+    except ServingUnavailable as exc:
+        console.print(str(exc), markup=False)
         return
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        if _exists(con, "raw.orders"):
-            click.echo("\nRaw rows per account x marketplace:")
-            con.sql(raw_counts_sql()).show(max_width=220)
-        if _exists(con, RATING_SUMMARY):
-            click.echo(f"Account health per account x marketplace (latest day; all columns: {RATING_SUMMARY}):")
-            con.sql(HEALTH_SUMMARY_SQL).show(max_width=220)
-    print_alerts(duckdb_path)
+    if loads:
+        console.print(loads_table(loads))
+    if health:
+        console.print(health_table(health))
+    console.print(f"(read from the {source})", markup=False, style="dim")
+    print_alerts(settings, console, limit=alerts_limit, prefer_serving_copy=True, compact=True)
 
 
-def print_alerts(duckdb_path: Path, *, include_resolved: bool = False, limit: int = 40) -> None:
-    """Open alerts (and with ``include_resolved`` the resolved ones), most severe first, and counts by kind."""
+def print_alerts(
+    settings: Settings,
+    console: Console | None = None,
+    *,
+    include_resolved: bool = False,
+    limit: int = 40,
+    prefer_serving_copy: bool = False,
+    compact: bool = False,
+) -> None:
+    """Open alerts (and with ``include_resolved`` the resolved ones), most severe first, and counts by kind;
+    ``compact``: one line each (severity, where, what), as the summary shows them.
+
+    Reads the working file when it is free (acknowledgements made since the last run show), else the
+    serving copy.
+    """
     from orchestration.notifications.alerts import ALERTS_TABLE, acknowledgements, counts, describe, read_alerts
 
-    if not Path(duckdb_path).exists():
-        click.echo(f"{duckdb_path} does not exist yet: run `make demo` or `ahw run` first")
+    console = console or make_console()
+    try:
+        with reader(settings, prefer_serving_copy=prefer_serving_copy) as r:
+            if not r.exists(ALERTS_TABLE):
+                return
+            alerts = read_alerts(r.con, status=None if include_resolved else "open")
+            acked = acknowledgements(r.con)
+    except ServingUnavailable as exc:
+        console.print(str(exc), markup=False)
         return
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        if not _exists(con, ALERTS_TABLE):
-            return
-        alerts = read_alerts(con, status=None if include_resolved else "open")
-        acked = acknowledgements(con)
     summary = counts(alerts)
     by_kind = ", ".join(f"{kind} {n}" for kind, n in summary["by_kind"].items()) or "none"
-    click.echo(f"\nOpen alerts: {sum(summary['by_kind'].values())} ({by_kind}); all columns: {ALERTS_TABLE}")
+    console.print(f"\nOpen alerts: {sum(summary['by_kind'].values())} ({by_kind}); all columns: {ALERTS_TABLE}",
+                  markup=False)  # fmt: skip
     for alert in alerts[:limit]:
         flags = " [acknowledged]" if alert.alert_id in acked else ""
         since = f"{alert.first_seen_at:%Y-%m-%d}" if alert.first_seen_at else "?"
-        state = "open" if alert.is_open else f"resolved {alert.resolved_at:%Y-%m-%d}"
-        click.echo(f"  {alert.alert_id}  {alert.severity:<8} {alert.kind:<24} {alert.where:<32} since {since} "
-                   f"({state}){flags}")  # fmt: skip
-        click.echo(f"      {describe(alert)}")
+        state = "" if alert.is_open else f", resolved {alert.resolved_at:%Y-%m-%d}"
+        if compact:
+            console.print(f"  {alert.severity:<8} {alert.where:<30} {describe(alert)}{flags}", markup=False)
+            continue
+        console.print(f"  {alert.alert_id}  {alert.severity:<8} {alert.kind:<24} {alert.where:<32} since {since}"
+                      f"{state}{flags}", markup=False)  # fmt: skip
+        console.print(f"      {describe(alert)}", markup=False)
     if len(alerts) > limit:
-        click.echo(f"  ... {len(alerts) - limit} more (`ahw alerts --all`, or query {ALERTS_TABLE})")
+        console.print(f"  ... {len(alerts) - limit} more (`ahw alerts{' --all' if include_resolved else ''}`, "
+                      f"or query {ALERTS_TABLE})", markup=False)  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.instance import INSTANCE_YAML
 from orchestration.spapi.client import clear_token_cache
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -32,7 +33,8 @@ def _isolated_environment(tmp_path, monkeypatch):
     data = tmp_path / "data"
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # The project's own instance settings (telemetry off, one DuckDB writer at a time), as `ahw` writes them.
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
     monkeypatch.setenv("AHW_DATA_DIR", str(data))
     monkeypatch.setenv("AHW_DUCKDB_PATH", str(data / "warehouse.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -74,3 +76,11 @@ def browser_context(chromium):
     context = chromium.new_context(viewport=LAPTOP_VIEWPORT)
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def old_duckdb_python(tmp_path_factory) -> Path:
+    """The python of an environment with duckdb 1.1.3 (tests/old_duckdb.py), created once per session."""
+    from tests.old_duckdb import create
+
+    return create(tmp_path_factory.mktemp("duckdb_1_1_3") / "venv")

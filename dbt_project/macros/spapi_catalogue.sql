@@ -9,7 +9,7 @@
                    document carries two spellings.
       metric_name  snake_case of the schema's key; ODR/invoice components get a suffix.
       channel      fulfillment channel: 'split' when the object holds `mfn` / `afn` sub-objects,
-                   else the channel Amazon defines the metric on (DESIGN.md 3).
+                   else the channel Amazon defines the metric on (docs/amazon.md, metric definitions).
       numerator / denominator  JSON paths of the counts inside the object.
       value        JSON path of Amazon's rate (NULL for components: computed from the counts).
       status       JSON path of Amazon's status for the row.

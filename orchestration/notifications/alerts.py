@@ -140,41 +140,92 @@ def _condition(value: object) -> str:
     return {"LESS_THAN": "below", "GREATER_THAN": "above", "EQUALS": "equal to"}.get(str(value), "within")
 
 
+def _scope(channel: object, window_days: object) -> str:
+    """``MFN, 10 days``; only the parts the report gave."""
+    parts = [str(channel)] if channel else []
+    if isinstance(window_days, int | float):
+        parts.append(f"{window_days:g} days")
+    return ", ".join(parts) or "window not reported"
+
+
+def _counts(numerator: object, denominator: object) -> str:
+    """`` (15 of 1,241 orders)`` when Amazon gave both counts; nothing when it gave a rate alone (as its
+    ``lateShipmentRateList`` entries often do): a sentence never shows counts it does not have."""
+    if isinstance(numerator, int | float) and isinstance(denominator, int | float):
+        return f" ({numerator:,.0f} of {denominator:,.0f})"
+    return ""
+
+
+def _num(value: object, unit: str = "") -> str | None:
+    """A count or rating as people write it (``1,241``, ``2.5``), with its unit; None when absent."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{text}{unit}"
+
+
+def _join(*parts: str | None, sep: str = " ") -> str:
+    return sep.join(p for p in parts if p)
+
+
 def describe(alert: Alert) -> str:
-    """One sentence saying what the alert is about, with its numbers."""
+    """One sentence saying what the alert is about, with the numbers the mart has: a value the source
+    did not give (counts of a rate-only metric, a missing window or score) is left out, never printed
+    as "None"."""
     d = alert.details
     if alert.kind == "account_status_changed":
         previous = d.get("previous_account_status")
         where = ", ".join(d.get("affected_marketplace_ids") or []) or "no marketplace named (Amazon's notification)"
-        return (f"Amazon account status is {d.get('account_status')}"
-                f"{f' (was {previous})' if previous else ''}; marketplaces: {where}.")  # fmt: skip
+        status = d.get("account_status") or "unknown"
+        return f"Amazon account status is {status}{f' (was {previous})' if previous else ''}; marketplaces: {where}."
     if alert.kind in ("reported_band_changed", "estimated_band_changed"):
         which = "Amazon's reported" if alert.kind == "reported_band_changed" else "The estimated"
-        rating = d.get("reported_ahr") if alert.kind == "reported_band_changed" else d.get("estimated_ahr")
-        return f"{which} Account Health Rating is {rating}, in band {d.get('band')} (Healthy is 200-1000)."
+        rating = _num(d.get("reported_ahr") if alert.kind == "reported_band_changed" else d.get("estimated_ahr"))
+        band = d.get("band")
+        text = f"{which} Account Health Rating is {rating}" if rating else f"{which} Account Health Rating is not given"
+        return f"{text}{f', in band {band}' if band else ''} (Healthy is 200-1000)."
     if alert.kind == "metric_target_missed":
-        return (f"{d.get('metric_name')} ({d.get('fulfillment_channel')}, {d.get('window_days')} days) is "
-                f"{_pct(d.get('value'))}; the target is {_condition(d.get('target_condition'))} "
-                f"{_pct(d.get('target_value'))} ({d.get('numerator')} of {d.get('denominator')}).")  # fmt: skip
+        return (f"{d.get('metric_name') or 'a metric'} ({_scope(d.get('fulfillment_channel'), d.get('window_days'))}) "
+                f"is {_pct(d.get('value'))}; the target is {_condition(d.get('target_condition'))} "
+                f"{_pct(d.get('target_value'))}{_counts(d.get('numerator'), d.get('denominator'))}.")  # fmt: skip
     if alert.kind == "projected_breach":
-        return (f"{d.get('metric_name')} ({d.get('fulfillment_channel')}) is projected to miss its target on "
-                f"{d.get('breach_date')}, {d.get('days_ahead')} day(s) after the snapshot of {d.get('as_of_date')}: "
-                f"{_pct(d.get('projected_value'))} against {_condition(d.get('target_condition'))} "
+        channel = d.get("fulfillment_channel")
+        days_ahead = _num(d.get("days_ahead"))
+        after = _join(f"{days_ahead} day(s) after" if days_ahead else None,
+                      f"the snapshot of {d.get('as_of_date')}" if d.get("as_of_date") else None)  # fmt: skip
+        when = _join(f"on {d.get('breach_date')}" if d.get("breach_date") else "soon", f", {after}" if after else None,
+                     sep="")  # fmt: skip
+        return (f"{d.get('metric_name') or 'a metric'}{f' ({channel})' if channel else ''} is projected to miss its "
+                f"target {when}: {_pct(d.get('projected_value'))} against {_condition(d.get('target_condition'))} "
                 f"{_pct(d.get('target_value'))}, if nothing new happens.")  # fmt: skip
     if alert.kind == "policy_violation_opened":
-        return (f"{d.get('defects_count')} open defect(s) in policy category {d.get('category')} "
-                f"(severity {d.get('severity')}, {d.get('points_deducted')} points off the estimate).")  # fmt: skip
+        defects = _num(d.get("defects_count"))
+        points = _num(d.get("points_deducted"))
+        detail = _join(f"severity {d.get('severity')}" if d.get("severity") else None,
+                       f"{points} points off the estimate" if points else None, sep=", ")  # fmt: skip
+        return (f"{defects + ' open' if defects else 'Open'} defect(s) in policy category "
+                f"{d.get('category') or 'unknown'}{f' ({detail})' if detail else ''}.")  # fmt: skip
     if alert.kind == "rating_drift":
-        return (f"Amazon's reported rating {d.get('reported_ahr')} and the estimate {d.get('estimated_ahr')} differ by "
-                f"{d.get('ahr_gap')} points (bound {alert.threshold_value:g}).")  # fmt: skip
+        gap, bound = _num(d.get("ahr_gap")), _num(alert.threshold_value)
+        return _join(f"Amazon's reported rating {_num(d.get('reported_ahr')) or '(not given)'} and the estimate "
+                     f"{_num(d.get('estimated_ahr')) or '(not given)'} differ",
+                     f"by {gap} points" if gap else None, f"(bound {bound})" if bound else None) + "."  # fmt: skip
     if alert.kind == "stale_source":
-        return (f"No seller performance snapshot after {d.get('last_snapshot_date')}: {d.get('missing_days'):g} day(s) "
-                f"missing (alert from {alert.threshold_value:g}).")  # fmt: skip
+        missing, bound = _num(d.get("missing_days")), _num(alert.threshold_value)
+        last = d.get("last_snapshot_date")
+        return _join(f"No seller performance snapshot after {last}" if last else "No seller performance snapshot",
+                     f": {missing} day(s) missing" if missing else None,
+                     f" (alert from {bound} days)" if bound else None, sep="") + "."  # fmt: skip
     if alert.kind == "quality_gate_failed":
-        return (f"Quality suite {d.get('suite_name')} failed on {d.get('table_name')} for partitions "
-                f"{d.get('partition_start')}..{d.get('partition_end')}: {d.get('failed_blocking_count')} blocking "
-                "expectation(s); the data readers see was not refreshed.")  # fmt: skip
-    return f"{alert.kind_label or alert.kind}: {alert.trigger_value} (threshold {alert.threshold_value})."
+        blocking = _num(d.get("failed_blocking_count"))
+        span = (f" for partitions {d.get('partition_start')}..{d.get('partition_end')}"
+                if d.get("partition_start") else "")  # fmt: skip
+        return (f"Quality suite {d.get('suite_name') or 'unknown'} failed on {d.get('table_name') or 'its table'}{span}"
+                f"{f': {blocking} blocking expectation(s)' if blocking else ''}; the data readers see was not "
+                "refreshed.")  # fmt: skip
+    value, bound = _num(alert.trigger_value), _num(alert.threshold_value)
+    return _join(f"{alert.kind_label or alert.kind}", f": {value}" if value else None,
+                 f" (threshold {bound})" if bound else None, sep="") + "."  # fmt: skip
 
 
 def message(alert: Alert, event: str) -> tuple[str, str]:

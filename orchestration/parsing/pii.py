@@ -1,6 +1,6 @@
 """Buyer PII rules: which flat-file columns are dropped, which are salted-hashed, and the hash.
 
-Buyer names, emails, phones and addresses never reach tables BI tools read (DESIGN.md section 6).
+Buyer names, emails, phones and addresses never reach tables BI tools read (docs/amazon.md, "Buyer data").
 The rules work on the snake_case column name (see ``orchestration.parsing.headers.snake_case``), so
 they also catch columns Amazon adds later (``buyer-phone-number``, ``ship-address-3``, ``bill-*``) and
 headers in the marketplace's language (Amazon localizes headers: German, French, Italian, Spanish,

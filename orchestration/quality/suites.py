@@ -35,7 +35,7 @@ MAX_AHR_GAP = 300
 #: Policy categories one snapshot may list (the ~10 Amazon documents plus aliases and extra keys).
 MAX_POLICY_CATEGORIES = 16
 
-#: performanceMetrics keys Amazon documents or is known to send (DESIGN.md section 2).
+#: performanceMetrics keys Amazon documents or is known to send (docs/amazon.md).
 KNOWN_METRIC_KEYS = (
     "marketplaceId", "orderDefectRate", "lateShipmentRate", "lateShipmentRateList",
     "preFulfillmentCancellationRate", "prefulfillmentCancelRate", "validTrackingRate", "onTimeDeliveryRate",
@@ -292,7 +292,7 @@ def raw_suites() -> list[Suite]:
            column="account_status", value_set=list(ACCOUNT_STATUSES)),
         _e("expect_column_values_to_be_in_set", "AHR status values Amazon documents",
            column="ahr_status", value_set=list(AHR_STATUSES)),
-        _e("expect_column_values_to_be_null", "performanceMetrics keys not in DESIGN.md section 2: Amazon "
+        _e("expect_column_values_to_be_null", "performanceMetrics keys not in docs/amazon.md: Amazon "
            "changed the report; parse defensively, but look before the rating uses it",
            column="unknown_metric_keys"),
         _e("expect_column_values_to_be_null", "top-level document keys other than accountStatuses and "
@@ -324,7 +324,7 @@ def mart_suites() -> list[Suite]:
             _between("estimated_ahr", 0, 1000, "the rating scale is 0-1000 (clamped)"),
             _between("reported_ahr", 0, 1000, "Amazon's rating scale is 0-1000"),
             _between("band_mismatch", 0, 0, "band must follow the score: Healthy 200-1000, At Risk 100-199, "
-                     "Critical 0-99 (DESIGN.md 4)"),
+                     "Critical 0-99 (docs/rating.md)"),
             _between("components_gap", 0, 0, "the components (fct_rating_components) must add up to the "
                      "estimate: every estimate is explainable"),
             _between("volume_credit", 0, 1000, "volume credit is never negative"),

@@ -1,7 +1,7 @@
 """Client-side token buckets per (seller, operation), so normal runs never see a 429.
 
 Amazon throttles per application and selling partner with a token bucket per operation (rates and
-bursts from the Reports API usage plans, DESIGN.md section 2). Mirroring those buckets on our side
+bursts from the Reports API usage plans, docs/amazon.md). Mirroring those buckets on our side
 lets many sellers proceed in parallel while each one stays within its own plan.
 """
 

@@ -1,6 +1,6 @@
 """The SP-API report types the warehouse extracts, and what each one implies for extraction.
 
-Limits come from Amazon's documentation (see ../shared/DESIGN.md section 2): order reports accept
+Limits come from Amazon's documentation (docs/amazon.md, "Report types"): order reports accept
 at most 30 days per request, returns 60; the seller performance reports are snapshots of the
 current state whose requested dates are ignored.
 """

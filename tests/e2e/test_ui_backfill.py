@@ -21,6 +21,8 @@ import duckdb
 import httpx
 import pytest
 
+from orchestration.instance import INSTANCE_YAML
+
 REPO = Path(__file__).resolve().parents[2]
 DAYS = [date(2026, 6, 27) + timedelta(days=i) for i in range(3)]
 
@@ -56,8 +58,7 @@ def free_port() -> int:
 def dagster_services(tmp_path):
     home = tmp_path / "ui_dagster_home"
     home.mkdir()
-    config = (REPO / "dagster_home" / "dagster.yaml").read_text()
-    (home / "dagster.yaml").write_text(config)
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),

@@ -1,7 +1,7 @@
 """Sandbox responses validate against Amazon's official models (reference/spapi beside the repo).
 
 Intentional deviations of the V2 document from ``accountHealthReport-2020-11-18`` -- real-data
-quirks of DESIGN.md section 2 that the sandbox serves on purpose -- are undone by ``_unquirk``
+quirks of docs/amazon.md that the sandbox serves on purpose -- are undone by ``_unquirk``
 before validating, and only those:
 - ``accountHealthRatingStatus`` spelling (brightline DE, cobalt MX): the schema declares it but
   *requires* ``ahrStatus``;
@@ -97,7 +97,7 @@ def test_v2_documents_match_the_account_health_schema(small_world, spapi_referen
             validator.validate(_unquirk(doc))
             if account.name == "acme-home":
                 validator.validate(doc)  # no schema-breaking quirks at all
-    # every quirk of DESIGN.md section 2 is served somewhere
+    # every quirk of docs/amazon.md is served somewhere
     assert {
         "ahrStatus",
         "accountHealthRatingStatus",

@@ -15,7 +15,7 @@ from orchestration.cli import main
 from orchestration.sandbox import World, WorldConfig
 from orchestration.sandbox.documents import render_tsv, v2_document
 
-COMMANDS = ["demo", "run", "summary", "report", "sandbox", "import-report", "dev", "notifications", "alerts"]
+COMMANDS = ["demo", "run", "summary", "status", "report", "sandbox", "import-report", "dev", "notifications", "alerts"]
 SUBCOMMANDS = [["notifications", "setup"], ["notifications", "poll"], ["alerts", "ack"], ["alerts", "deliver"]]
 
 
@@ -87,13 +87,13 @@ def test_import_report_rejects_unknown_report_types_and_flat_files_of_unknown_ma
                                          "--marketplace", "ATVPDKIKX0DER", str(path)])  # fmt: skip
     assert bad_type.exit_code == 2 and "unknown report type" in bad_type.output
     bad_mkt = CliRunner().invoke(main, ["import-report", "--report-type", "GET_SELLER_FEEDBACK_DATA", "--account",
-                                        "a", "--marketplace", "XX", str(path)])  # fmt: skip
+                                        "acme-home", "--marketplace", "XX", str(path)])  # fmt: skip
     assert bad_mkt.exit_code == 1
     (line,) = [x for x in bad_mkt.output.splitlines() if x.strip()]
     assert "unknown marketplace id 'XX'" in line and "flat-file encoding and usual date formats" in line
     assert "orchestration/catalogue/marketplaces.csv" in line
     bad_encoding = CliRunner().invoke(main, ["import-report", "--report-type", "GET_SELLER_FEEDBACK_DATA",
-                                             "--account", "a", "--marketplace", "ATVPDKIKX0DER", "--encoding",
+                                             "--account", "acme-home", "--marketplace", "ATVPDKIKX0DER", "--encoding",
                                              "klingon", str(path)])  # fmt: skip
     assert bad_encoding.exit_code == 2 and "unknown charset 'klingon'" in bad_encoding.output
 

@@ -7,7 +7,7 @@
     )
 }}
 -- One row per account x marketplace x snapshot_date: the estimated Account Health Rating
--- (DESIGN.md 4) and its components, beside Amazon's reported rating. All numbers come from the
+-- (docs/rating.md) and its components, beside Amazon's reported rating. All numbers come from the
 -- seeds rating_parameters, violation_categories and rating_bands.
 --   estimate = clamp(start + volume credit - sum(open defects x points), min, max),
 --   overridden to critical_override_rating while a critical-severity violation is open.

@@ -56,7 +56,7 @@ first_seen as (
 
 aha_counts as (
 
-    -- Account Health Assurance (DESIGN.md 4): rating >= 250 for 6 months with at most 10 days
+    -- Account Health Assurance (docs/rating.md): rating >= 250 for 6 months with at most 10 days
     -- below 250. Judged on our estimate (the reported rating is often absent); the account must
     -- have been rated for the whole window, and must be at or above the threshold today.
     select

@@ -1,4 +1,6 @@
-"""Parquet exports for BI tools: one file per mart, ``$AHW_DATA_DIR/exports/<model>.parquet``.
+"""What BI tools read: Parquet exports and the serving copy, both published only behind the mart gates.
+
+Parquet exports: one file per mart, ``$AHW_DATA_DIR/exports/<model>.parquet``.
 
 Downstream of every mart table (``marts/fct_*``, ``marts/dim_*``), so the blocking Great Expectations
 checks on the marts stop it: a partition whose mart checks failed is never published. Each file is
@@ -6,6 +8,11 @@ the whole mart (what a BI tool reads), written by DuckDB's ``COPY ... (FORMAT pa
 temporary name in the same folder and moved into place with ``os.replace``: a reader sees the old
 file or the new one, never half of one. All files are written before any is replaced, so a failure
 leaves the previous export set untouched.
+
+Serving copy: ``$AHW_DATA_DIR/serving/warehouse.duckdb``, a read-only DuckDB file of the published
+marts that DuckDB 1.x readers open, replaced atomically after every successful, gated run
+(orchestration/serving.py). BI tools and ``ahw summary`` / ``ahw status`` read it, never the
+pipeline's working file.
 """
 
 import os
@@ -19,6 +26,7 @@ from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
 from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.defs.transformation.assets import dbt_models
+from orchestration.serving import STORAGE_VERSION, publish
 
 #: The mart tables BI tools query (from the dbt manifest): facts and dimensions of schema ``marts``.
 MART_KEYS = sorted(
@@ -93,4 +101,41 @@ def marts_parquet(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
     )
 
 
-export_assets = [marts_parquet]
+@dg.asset(
+    key=dg.AssetKey(["exports", "serving_copy"]),
+    group_name="exports",
+    deps=MART_KEYS,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=DUCKDB_WRITER_POOL,
+    kinds={"duckdb"},
+    description="Read-only DuckDB file for BI tools and `ahw summary` / `ahw status`: every mart (with dbt's "
+    "descriptions), the seeds and the state of loads and quality suites (schema ops), in a storage format "
+    f"DuckDB 1.x readers open ({STORAGE_VERSION}), at $AHW_DATA_DIR/serving/warehouse.duckdb. Replaced "
+    "atomically, only after the blocking mart checks passed; readers never lock the pipeline out.",
+)
+def serving_copy(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    days = partition_days(context)
+    settings = load_settings()
+    with duckdb.get_connection() as con:
+        result = publish(
+            con, settings.serving_dir, run_id=context.run.run_id, partition_start=days[0], partition_end=days[-1]
+        )
+    context.log.info(
+        f"published the serving copy {result.path} ({len(result.tables)} tables, "
+        f"{sum(result.tables.values())} rows, {result.bytes} bytes) after the run of {days[0]}..{days[-1]}"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path.resolve())),
+            "storage_version": STORAGE_VERSION,
+            "tables_count": len(result.tables),
+            "rows_per_table": dg.MetadataValue.json(result.tables),
+            "total_rows": sum(result.tables.values()),
+            "bytes": result.bytes,
+            "published_at": result.published_at.isoformat(),
+        }
+    )
+
+
+export_assets = [marts_parquet, serving_copy]

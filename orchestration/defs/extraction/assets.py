@@ -15,13 +15,15 @@ from orchestration.config import load_settings
 from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.defs.extraction.resources import SpApiResource
 from orchestration.ingest import IngestFailed, SnapshotRefused, ingest
+from orchestration.instance import DUCKDB_WRITER_POOL
 from orchestration.spapi.accounts import SellerAccount
 from orchestration.spapi.report_types import REPORT_TYPES, ReportType
 from orchestration.warehouse.landing import Landing
 
-DUCKDB_WRITER_POOL = "duckdb_writer"
 #: Run tag naming the one account a run extracts (the notification-triggered refresh); absent = all.
 ACCOUNT_TAG = "ahw/account"
+
+__all__ = ["ACCOUNT_TAG", "DUCKDB_WRITER_POOL", "build_report_asset", "partition_days", "report_assets"]
 
 
 def selected_accounts(context: dg.AssetExecutionContext, accounts: list[SellerAccount]) -> list[SellerAccount]:

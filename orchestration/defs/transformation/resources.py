@@ -3,8 +3,13 @@
 dagster-dbt asks the dbt executable for its version (`dbt --version`) on every materialization, a
 subprocess that costs ~4 s of Python imports here. The answer cannot change within an installed
 environment, so this resource reads it from the installed package metadata instead.
+
+dagster-dbt gives every invocation a target folder of its own (``target/<op>-<run>-<id>``, about
+13 MB at demo size: logs, compiled SQL, run results). Before each invocation the resource removes all
+but the newest :data:`RUN_TARGETS_KEPT`, so ``dbt_project/target`` does not grow with every run.
 """
 
+import re
 import shutil
 import sys
 from functools import cached_property
@@ -21,12 +26,42 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+#: Per-invocation target folders kept: the last few runs' dbt.log and run_results.json stay to look at.
+RUN_TARGETS_KEPT = 5
+#: dagster-dbt's per-invocation folder names: ``<op name>-<run id[:7]>-<uuid[:7]>``, or ``<uuid[:7]>``.
+_RUN_TARGET = re.compile(r"^(?:[\w.]+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
+
+
+def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> list[Path]:
+    """Remove all but the ``keep`` newest per-invocation folders of ``target_dir``; returns those removed.
+
+    Only folders named as dagster-dbt names them are touched (``manifest.json`` and the partial-parse
+    file beside them stay)."""
+    if not target_dir.is_dir():
+        return []
+    runs = [p for p in target_dir.iterdir() if p.is_dir() and _RUN_TARGET.fullmatch(p.name)]
+    runs.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    removed = runs[keep:]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
+
+
 class InstalledDbtCliResource(DbtCliResource):
-    """DbtCliResource that knows dbt's version without spawning `dbt --version`."""
+    """DbtCliResource that knows dbt's version without spawning `dbt --version`, and keeps only the
+    newest per-invocation target folders."""
 
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(installed_version("dbt-core"))
+
+    def cli(self, args, *, raise_on_error=True, manifest=None, dagster_dbt_translator=None, context=None,
+            target_path=None):  # fmt: skip
+        # One dbt invocation at a time writes the DuckDB file (pool duckdb_writer), so no folder removed
+        # here belongs to a dbt that is still running.
+        prune_run_targets(Path(self.project_dir) / "target", keep=RUN_TARGETS_KEPT - 1)
+        return super().cli(args, raise_on_error=raise_on_error, manifest=manifest,
+                           dagster_dbt_translator=dagster_dbt_translator, context=context, target_path=target_path)  # fmt: skip
 
 
 def dbt_executable() -> str:

@@ -1,6 +1,6 @@
 -- One row per snapshot (account x marketplace x snapshot_date) x metric_name x
 -- fulfillment_channel x window_days of the V2 seller performance report, unnested from the
--- marketplace's performanceMetrics element. Handles every variant of DESIGN.md section 2:
+-- marketplace's performanceMetrics element. Handles every variant of docs/amazon.md:
 -- both spellings of a key (macros/spapi_catalogue.sql), ODR split into MFN / AFN and its
 -- components, lateShipmentRateList items (10- and 30-day windows, counts may be missing),
 -- sparse objects, both timestamp forms; keys it does not know are ignored.
