@@ -62,6 +62,7 @@ def run_demo(
     from orchestration.notifications.queue import sandbox_queue
     from orchestration.notifications.setup import setup_notifications
     from orchestration.pipeline import run_job
+    from orchestration.run_console import log_file_path, prune_logs
     from orchestration.sandbox import WorldConfig
     from orchestration.sandbox.process import SandboxProcess
     from orchestration.sandbox.sqs import SqsServer
@@ -74,7 +75,9 @@ def run_demo(
         config = WorldConfig(seed=settings.sandbox_seed, end_date=last, volume_scale=settings.sandbox_volume_scale)
         # In a child process: the sandbox renders documents on one core while the run loads on the other.
         server = SandboxProcess(config, speed=DEMO_SPEED, token_ttl_seconds=3600 * DEMO_SPEED,
-                                url_ttl_seconds=30 * DEMO_SPEED, sqs_endpoint_url=sqs.endpoint_url)  # fmt: skip
+                                url_ttl_seconds=30 * DEMO_SPEED, sqs_endpoint_url=sqs.endpoint_url,
+                                log_file=log_file_path(settings.log_dir, "sandbox-process"))  # fmt: skip
+        prune_logs(settings.log_dir, "sandbox-process")
         with server:
             connection = sandbox_connection(server.url)
             queue = sandbox_queue(sqs.endpoint_url)

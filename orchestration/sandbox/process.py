@@ -24,6 +24,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import httpx
 
@@ -49,6 +50,8 @@ class SandboxProcess:
     host: str = "127.0.0.1"
     port: int = 0
     startup_timeout: float = 60.0
+    log_file: Path | None = None
+    """Where the child's log (warnings and errors) is appended; None = the parent's stderr."""
     _process: subprocess.Popen | None = None
 
     @property
@@ -72,13 +75,20 @@ class SandboxProcess:
         ]  # fmt: skip
         if self.sqs_endpoint_url:
             command += ["--sqs-endpoint-url", self.sqs_endpoint_url]
+        stderr = None
+        if self.log_file is not None:
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            stderr = self.log_file.open("ab")
         self._process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
+            stderr=stderr,
             start_new_session=True,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal, no locks taken
         )
+        if stderr is not None:
+            stderr.close()  # the child holds its own descriptor
         deadline = time.monotonic() + self.startup_timeout
         while True:
             if self._process.poll() is not None:

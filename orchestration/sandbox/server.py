@@ -569,6 +569,9 @@ class _Handler(BaseHTTPRequestHandler):
                                     path.startswith(prefix) and "/" not in path[len(prefix):]):  # fmt: skip
                     return self._api(op, path[len(prefix) :] if prefix.endswith("/") else None, query, body)
             self._error(ApiError(404, "NotFound", f"Resource {method} {path} not found."))
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up (its timeout) before the answer was written: as on Amazon, its retry asks again.
+            log.info("client closed the connection before %s %s was answered", method, self.path.split("?")[0])
         except Exception as exc:  # the server must answer, never hang the client
             log.exception("sandbox internal error")
             with contextlib.suppress(Exception):
