@@ -390,12 +390,15 @@ def notifications_poll(refresh: bool) -> None:
         click.echo(f"recorded {n.describe()}")
     for r in result.rejected:
         click.echo(f"kept aside {r.sqs_message_id}: {r.reason}")
-    if refresh and result.status_changes:
+    if refresh:
         from orchestration.defs.extraction.assets import ACCOUNT_TAG
         from orchestration.defs.notifications.sensors import refresh_requests
+        from orchestration.notifications.refresh import read_pending
         from orchestration.pipeline import run_job
 
-        for request in refresh_requests(result.status_changes):
+        # Every recorded change no snapshot has followed yet, not only this call's (an earlier poll may
+        # have stopped between its commit and its refresh).
+        for request in refresh_requests(read_pending(settings.duckdb_path) or []):
             day = date.fromisoformat(request.partition_key)
             click.echo(f"account_refresh for {request.tags[ACCOUNT_TAG]} ({day})")
             run = run_job("account_refresh", day, day, raise_on_error=False, tags=request.tags)
