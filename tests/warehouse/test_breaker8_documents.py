@@ -1,0 +1,117 @@
+"""breaker8's documents (tests/fixtures/breaker8, copied from the tester's reproducer inputs), each through
+``import_file`` -- the path ``ahw import-report`` takes -- into raw, with the value a seller needs.
+
+Each finding is a class; the class tests sit beside the code's own tests (test_dates.py for dates,
+test_document_classes.py for encodings, headers, money and PII); here are the handed files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from orchestration.parsing import DocumentError
+from orchestration.spapi.report_types import SELLER_FEEDBACK
+from orchestration.warehouse.loader import import_file
+from tests.warehouse.wh_samples import SALT
+
+CASES = Path(__file__).resolve().parents[1] / "fixtures" / "breaker8"
+US, GB, DE, FR, SE, JP = (
+    "ATVPDKIKX0DER",
+    "A1F83G8C2ARO7P",
+    "A1PA6795UKMFR9",
+    "A13V1IB3VIYZZH",
+    "A2NODRKZP88ZB9",
+    "A1VC38T7YXB528",
+)
+
+
+def load(con, landing, name: str, report_type, marketplace: str, **kwargs):
+    return import_file(con, landing, CASES / name, report_type, "acct", marketplace, salt=SALT, **kwargs)
+
+
+def rows(con, sql: str, params=None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+def date_formats(con, report_type) -> dict:
+    (formats,) = {r[0] for r in rows(con, "select date_formats from raw.load_log where report_type = ?",
+                                     [report_type.name])}  # fmt: skip
+    return json.loads(formats)
+
+
+# F1 -- two-digit years ------------------------------------------------------------------------------
+
+
+def test_f1_an_impossible_date_refuses_the_document_naming_its_row_instead_of_reading_the_column_year_first(
+    con, landing
+):
+    with pytest.raises(DocumentError) as err:
+        load(con, landing, "b8-01-feedback-gb-nonexistent-date.tsv", SELLER_FEEDBACK, GB)
+    problem = err.value.problem
+    assert problem.startswith(
+        "row 1, column 'Date': value '31/02/26' is not a real date: month 2 of 2026 has no day 31"
+    )
+    assert "day-first" in problem
+    loaded = rows(con, "select table_name from information_schema.tables where table_name = 'seller_feedback'")
+    assert not loaded or rows(con, "select count(*) from raw.seller_feedback") == [(0,)]  # nothing shifted in
+
+
+@pytest.mark.parametrize("marketplace", [SE, JP], ids=["SE", "JP"])
+def test_f1_day_first_two_digit_years_of_a_year_first_marketplace_are_read_as_the_document_proves(
+    con, landing, marketplace
+):
+    name = "b8-dates-se-dmy-yy.tsv" if marketplace == SE else "b8-dates-jp-dmy-yy.tsv"
+    load(con, landing, name, SELLER_FEEDBACK, marketplace)
+    assert [d for (d,) in rows(con, "select feedback_date from raw.seller_feedback order by source_row_number")] == [
+        date(2026, 11, 13),
+        date(2026, 11, 25),
+        date(2026, 11, 2),
+    ]
+    fact = date_formats(con, SELLER_FEEDBACK)["feedback_date"]
+    assert fact["decided_by"] == "document" and fact["format"] == "%d/%m/%y"
+    assert "year-first ruled out by row 1 ('13/11/26')" in fact["evidence"]
+
+
+def test_f1_two_digit_years_outside_sp_apis_years_are_refused(con, landing):
+    with pytest.raises(DocumentError, match=r"row 1, column 'Date': value '12/31/99' has a two-digit year outside"):
+        load(con, landing, "b8-dates-us-century.tsv", SELLER_FEEDBACK, US)
+
+
+def test_f1_dates_with_a_time_of_day_take_the_written_date(con, landing):
+    load(con, landing, "b8-dates-us-dateswithtime.tsv", SELLER_FEEDBACK, US)
+    assert [d for (d,) in rows(con, "select feedback_date from raw.seller_feedback order by 1")] == [
+        date(2026, 11, 25),
+        date(2026, 11, 26),
+    ]
+
+
+def test_f1_a_year_first_reading_the_document_allows_is_kept_and_said(con, landing):
+    """JP ``25/11/26`` beside ``26/11/3``: ``26/11/3`` proves year-first and ``25/11/26`` IS a year-first date
+    (2025-11-26) of a two-digit-year column: nothing in the document proves it day-first, so it is not a
+    mixed column. The load log names the row that settled the order, for a person to check."""
+    load(con, landing, "b8-dates-jp-mixed-dmy-ymd.tsv", SELLER_FEEDBACK, JP)
+    assert [d for (d,) in rows(con, "select feedback_date from raw.seller_feedback order by source_row_number")] == [
+        date(2025, 11, 26),
+        date(2026, 11, 3),
+    ]
+    assert "day-first ruled out by row 2 ('26/11/3')" in date_formats(con, SELLER_FEEDBACK)["feedback_date"]["evidence"]
+
+
+@pytest.mark.parametrize(
+    "name, marketplace, expected",
+    [
+        ("b8-dates-fr-french-month.tsv", FR, [date(2026, 10, 10), date(2026, 12, 3)]),
+        ("b8-dates-de-german-month.tsv", DE, [date(2026, 10, 10), date(2026, 12, 3)]),
+        ("b8-21-feedback-fr-french-month-cp1252.tsv", FR, [date(2026, 10, 10), date(2026, 12, 3)]),
+        ("b8-20-feedback-jp-kanji-dates-cp932.tsv", JP, [date(2026, 11, 25), date(2026, 11, 3)]),
+    ],
+)
+def test_l6_month_names_of_the_catalogues_languages_and_kanji_dates(con, landing, name, marketplace, expected):
+    options = {"encoding": "utf8"} if name.startswith("b8-dates-fr") else {}
+    load(con, landing, name, SELLER_FEEDBACK, marketplace, **options)
+    assert [d for (d,) in rows(con, "select feedback_date from raw.seller_feedback order by source_row_number")] == (
+        expected
+    )
