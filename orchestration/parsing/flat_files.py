@@ -37,7 +37,7 @@ from orchestration.parsing.documents import (
     ParseOptions,
     RejectedRow,
 )
-from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, resolve_encoding
+from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, refuse_utf8_read_as, resolve_encoding
 from orchestration.parsing.headers import HeaderMatcher, matcher, snake_case
 from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash
 from orchestration.parsing.streams import Opener
@@ -208,11 +208,13 @@ def parse_flat_file(
     facts = DocumentFacts()
     codec, source, skip = _encoding(opener, options, mp.flat_file_encoding, context)
     facts.encoding, facts.encoding_source = codec, source
+    with opener() as stream:  # before any value is read: an error about a garbled value would mislead
+        refuse_utf8_read_as(stream, codec, source, context, skip=skip)
 
     def rows() -> Iterator[tuple[int, str]]:
         """(row number, line): the header is row 0; blank lines are skipped but keep their number."""
         with opener() as stream:
-            text = iter_text(stream, codec, context, skip=skip, refuse_utf8=source == "catalogue")
+            text = iter_text(stream, codec, context, skip=skip)
             for number, line in enumerate(iter_lines(text, context)):
                 if number and not line.strip():
                     continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
@@ -86,6 +86,18 @@ def parse_iso_timestamp(value: str) -> datetime:
     if parsed.tzinfo is None:
         return parsed
     return parsed.astimezone(UTC).replace(tzinfo=None)
+
+
+def written_date(value: str) -> date:
+    """The calendar date an ISO 8601 date or timestamp is written with, offset or not (no conversion to UTC).
+
+    Amazon's report windows are calendar days of the marketplace: ``<end>2026-10-30T23:59:59-07:00</end>``
+    ends on 30 October, although that moment is 31 October in UTC. ValueError when it is no ISO date.
+    """
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
+    return datetime.fromisoformat(v).date()
 
 
 def to_timestamp(value: str) -> datetime:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.parsing import DocumentError
-from orchestration.spapi.report_types import SELLER_FEEDBACK
+from orchestration.spapi.report_types import SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.loader import import_file
 from tests.warehouse.wh_samples import SALT
 
@@ -115,3 +115,47 @@ def test_l6_month_names_of_the_catalogues_languages_and_kanji_dates(con, landing
     assert [d for (d,) in rows(con, "select feedback_date from raw.seller_feedback order by source_row_number")] == (
         expected
     )
+
+
+# F4 -- V1 windows written with an offset ---------------------------------------------------------
+
+
+def test_f4_v1_windows_written_with_an_offset_keep_their_calendar_days_and_the_snapshot_its_day(con, landing):
+    result = load(con, landing, "b8-30-v1-offsets-extra-families.xml", SELLER_PERFORMANCE_V1, US)
+    assert result.partition_dates == [date(2026, 11, 13)]  # the latest window end as written, not 14 Nov
+    windows = rows(
+        con,
+        "select distinct window_start_date, window_end_date, window_end_date - window_start_date + 1 "
+        "from raw.seller_performance_v1 where window_end_date is not null order by 1",
+    )
+    assert {w[2] for w in windows} <= {7, 30, 60, 90, 180, 365}  # Amazon's windows, never one day longer
+    assert (date(2026, 9, 1), date(2026, 10, 30), 60) in windows
+    assert (date(2025, 11, 14), date(2026, 11, 13), 365) in windows
+    assert max(w[1] for w in windows) == date(2026, 11, 13)
+
+
+# F10 -- UTF-8 text declared in a legacy code page; L5 UTF-32; L11 the encoding error comes first ------
+
+
+def test_f10_utf8_declared_cp1252_is_refused_showing_the_mojibake_it_would_load(con, landing):
+    with pytest.raises(DocumentError) as err:
+        load(con, landing, "b8-24-feedback-de-utf8-declared-cp1252.tsv", SELLER_FEEDBACK, DE, encoding="Cp1252")
+    problem = err.value.problem
+    assert "valid UTF-8 with non-ASCII text, but the encoding --encoding declares is cp1252" in problem
+    assert "'Kam beschädigt an, Größe falsch' would load as 'Kam beschÃ¤digt an, GrÃ¶ÃŸe falsch'" in problem
+    load(con, landing, "b8-24-feedback-de-utf8-declared-cp1252.tsv", SELLER_FEEDBACK, DE, encoding="utf8")
+    assert rows(con, "select comments from raw.seller_feedback") == [("Kam beschädigt an, Größe falsch",)]
+
+
+def test_l5_a_utf32_byte_order_mark_is_read_as_utf32(con, landing):
+    load(con, landing, "b8-05-feedback-de-utf32-bom.tsv", SELLER_FEEDBACK, DE)
+    (encoding,) = {r[0] for r in rows(con, "select encoding || ' ' || encoding_source from raw.load_log")}
+    assert encoding == "utf-32-le bom"
+    got = rows(con, "select feedback_date, comments from raw.seller_feedback order by source_row_number")
+    assert got[0][0] == date(2026, 11, 13) and not any("\x00" in (c or "") for _, c in got)
+
+
+def test_l11_undeclared_utf8_is_refused_for_its_encoding_before_any_date_error(con, landing):
+    with pytest.raises(DocumentError) as err:
+        load(con, landing, "b8-dates-fr-french-month.tsv", SELLER_FEEDBACK, FR)
+    assert "valid UTF-8 with non-ASCII text" in err.value.problem and "'3 déc. 2026'" in err.value.problem

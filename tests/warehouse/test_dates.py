@@ -61,7 +61,7 @@ USUAL = {"DMY": "%d/%m/%y", "MDY": "%m/%d/%y", "YMD": "%Y/%m/%d"}
 dates = st.dates(min_value=date(2020, 1, 1), max_value=date(LATEST, 12, 31))
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     days=st.lists(dates, min_size=1, max_size=25),
     order=st.sampled_from(ORDERS),
@@ -94,14 +94,14 @@ def test_numeric_columns_are_read_right_or_only_ambiguity_lets_the_catalogue_dec
         assert read == days
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(days=st.lists(dates, min_size=1, max_size=15), style=st.integers(0, 2), usual=st.sampled_from(ORDERS))
 def test_month_name_dates_state_their_own_order(days, style, usual):
     decision, read = infer([render_named(d, style) for d in days], USUAL[usual])
     assert read == days and decision.decided_by == "document"
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     days=st.lists(dates, min_size=1, max_size=20),
     order=st.sampled_from(ORDERS),
@@ -125,7 +125,7 @@ def test_a_day_above_12_or_below_20_settles_the_order_whatever_the_year_width(da
 IMPOSSIBLE = [(2, 30), (2, 31), (4, 31), (6, 31), (9, 31), (11, 31)]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(
     days=st.lists(dates, min_size=1, max_size=15),
     order=st.sampled_from(ORDERS),
@@ -163,7 +163,7 @@ def test_an_impossible_date_never_moves_a_column_to_another_order(
         assert [decision.convert(v) for i, v in enumerate(values) if i != at] == days
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(day_first=dates.filter(lambda d: d.day > 12), month_first=dates.filter(lambda d: d.day > 12))
 def test_a_column_mixing_proven_orders_is_refused_with_both_rows(day_first, month_first):
     values = ["01/02/26", render(day_first, "DMY", "/", False, True), render(month_first, "MDY", "/", False, True)]

@@ -10,6 +10,8 @@ import json
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestration.catalogue import MARKETPLACES, header_variants
 from orchestration.parsing import DocumentError
@@ -195,3 +197,34 @@ def test_too_many_rows_that_do_not_fit_refuse_the_document_and_their_text_is_red
     with pytest.raises(DocumentError, match=r"2 of 20 rows \(10.0%\) do not fit the header"):
         parse_all(ORDERS, data + tail + tail)
     assert parse_all(ORDERS, data + tail + tail, max_rejected_row_share=0.2).table.num_rows == 18
+
+
+CP1252_LETTERS = "äöüßÄÖÜéèêàçñóíúÉ€œšžÆøå¿¡"
+JAPANESE = "ステンレスボトル東京都配送遅延ありがとう"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(alphabet=st.sampled_from(list(CP1252_LETTERS + "abc xyz")), min_size=1, max_size=40).filter(
+        lambda t: not t.isascii() and t.strip() == t and t
+    ),
+    declared=st.sampled_from([None, ("Cp1252", "download charset"), ("windows-1252", "import option")]),
+)
+def test_utf8_text_read_in_a_legacy_code_page_is_refused_whoever_declared_it(text, declared):
+    """breaker8 F10: the mojibake check ran only when the catalogue chose the encoding."""
+    options = {"declared_charset": declared[0], "charset_source": declared[1]} if declared else {}
+    data = tsv(FEEDBACK_HEADERS, [["25.11.26", "1", text, "", "o-1", ""]])
+    with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*mojibake"):
+        parse_all(SELLER_FEEDBACK, data, "A1PA6795UKMFR9", **options)
+    right = parse_all(SELLER_FEEDBACK, data.decode().encode("cp1252"), "A1PA6795UKMFR9", **options)
+    assert right.table.column("comments").to_pylist() == [text]
+
+
+@pytest.mark.parametrize("declared", [None, "Shift_JIS", "Windows-31J"])
+def test_utf8_japanese_read_as_cp932_is_refused(declared):
+    data = tsv(FEEDBACK_HEADERS, [["26/11/25", "1", JAPANESE, "", "o-1", ""]])
+    options = {"declared_charset": declared} if declared else {}
+    with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*cp932"):
+        parse_all(SELLER_FEEDBACK, data, "A1VC38T7YXB528", **options)
+    right = parse_all(SELLER_FEEDBACK, data.decode().encode("cp932"), "A1VC38T7YXB528", **options)
+    assert right.table.column("comments").to_pylist() == [JAPANESE]
