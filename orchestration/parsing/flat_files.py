@@ -373,7 +373,7 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
 
 _DECIMAL_TYPE = pa.decimal128(18, 2)
 #: What Arrow's cast reads exactly as the per-cell converter does: digits, an optional point and at most
-#: two places (more places are rounded half-even by the per-cell path).
+#: two places (anything else takes the per-cell path, which refuses what is not exact or is ambiguous).
 _PLAIN_DECIMAL = r"^[+-]?(\d+(\.\d{0,2})?|\.\d{1,2})$"
 
 
@@ -383,8 +383,8 @@ def _record_batch(
     """The batch's columns as Arrow arrays; DECIMAL columns cast from their text in one go.
 
     Arrow's cast accepts plain decimals with at most two places; anything else (a decimal comma,
-    ``+5``, three places to round, a malformed value) takes the per-cell path, which converts what
-    Amazon writes and names the row of a value that is no number.
+    ``+5``, three places, a malformed value) takes the per-cell path, which converts what Amazon writes
+    and names the row of a value that is no exact, unambiguous amount (``values.to_decimal``).
     """
     arrays = {name: values for name, values in columns.items()}
     for column, header in decimals:

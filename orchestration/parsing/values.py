@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 
@@ -44,21 +44,34 @@ def to_rating(value: str) -> int:
 
 _DEC_QUANT = Decimal("0.01")
 _DEC_MAX = Decimal("9999999999999999.99")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_MONEY = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?")
 
 
 def to_decimal(value: str) -> Decimal:
-    """DECIMAL(18,2); a decimal comma without thousands separators (``12,50``) is read as EU sellers write it."""
+    """DECIMAL(18,2) of a money cell, exactly as written, or CellError; never rounded.
+
+    Amazon writes plain decimals (``24.99``); EU sellers' files write a decimal comma (``12,50``). A
+    value is taken only when its reading is certain and exact in two places:
+    - one ``.`` or ``,`` with one or two digits after it is the decimal separator;
+    - exactly three digits after it with one to three before (``1.299``, ``12.999``, ``1,299``) is either
+      a thousands separator (1299) or three decimal places: refused as ambiguous, naming both readings;
+    - more places than two are refused unless they are zeros (``0.005`` is not a cent amount; ``4.5000``
+      is 4.50); thousands separators with a decimal part (``1,024.50``, ``1.024,50``) are refused.
+    """
     v = value.strip()
-    if _DECIMAL_COMMA.fullmatch(v):
-        v = v.replace(",", ".")
-    if not _DECIMAL.fullmatch(v):
+    m = _MONEY.fullmatch(v)
+    if not m or not (m.group(2) or m.group(4)) or (m.group(3) and not m.group(4) and not m.group(2)):
         raise CellError("is not a decimal number")
-    try:
-        d = Decimal(v).quantize(_DEC_QUANT, rounding=ROUND_HALF_EVEN)
-    except InvalidOperation:
-        raise CellError("is not a decimal number") from None
+    sign, whole, separator, places = m.groups()
+    places = places or ""
+    if len(places) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
+        raise CellError(
+            f"is ambiguous: {separator!r} before three digits is a thousands separator ({whole}{places}) or a decimal "
+            f"separator ({whole}.{places}); refused rather than guess"
+        )
+    if len(places) > 2 and places[2:].strip("0"):
+        raise CellError(f"has {len(places)} decimal places: not an amount DECIMAL(18,2) holds exactly (never rounded)")
+    d = Decimal(f"{sign}{whole or '0'}.{(places + '00')[:2]}")
     if abs(d) > _DEC_MAX:
         raise CellError("does not fit DECIMAL(18,2)")
     return d

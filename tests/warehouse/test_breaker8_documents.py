@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.parsing import DocumentError
-from orchestration.spapi.report_types import SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
+from orchestration.spapi.report_types import RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.loader import import_file
 from tests.warehouse.wh_samples import SALT
 
@@ -159,3 +159,15 @@ def test_l11_undeclared_utf8_is_refused_for_its_encoding_before_any_date_error(c
     with pytest.raises(DocumentError) as err:
         load(con, landing, "b8-dates-fr-french-month.tsv", SELLER_FEEDBACK, FR)
     assert "valid UTF-8 with non-ASCII text" in err.value.problem and "'3 déc. 2026'" in err.value.problem
+
+
+# F9 -- money that is not exact or whose separator is ambiguous -----------------------------------
+
+
+def test_f9_a_thousands_dot_in_a_money_column_is_refused_not_rounded(con, landing):
+    with pytest.raises(DocumentError) as err:
+        load(con, landing, "b8-33-returns-de-decimal-thousands-dot.tsv", RETURNS, DE)
+    assert err.value.problem.startswith(
+        "row 1, column 'Order Amount': value '1.299' is ambiguous: '.' before three digits is a thousands separator "
+        "(1299) or a decimal separator (1.299)"
+    )

@@ -216,8 +216,15 @@ def test_utf8_text_read_in_a_legacy_code_page_is_refused_whoever_declared_it(tex
     data = tsv(FEEDBACK_HEADERS, [["25.11.26", "1", text, "", "o-1", ""]])
     with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*mojibake"):
         parse_all(SELLER_FEEDBACK, data, "A1PA6795UKMFR9", **options)
-    right = parse_all(SELLER_FEEDBACK, data.decode().encode("cp1252"), "A1PA6795UKMFR9", **options)
-    assert right.table.column("comments").to_pylist() == [text]
+    legacy = data.decode().encode("cp1252")
+    try:
+        legacy.decode("utf-8")
+    except UnicodeDecodeError:  # real cp1252 text: every accented letter breaks UTF-8, so it loads exactly
+        right = parse_all(SELLER_FEEDBACK, legacy, "A1PA6795UKMFR9", **options)
+        assert right.table.column("comments").to_pylist() == [text]
+    else:  # 'Äœ' in cp1252 is the UTF-8 of 'Ĝ': the bytes cannot tell, and refusing is the safe side
+        with pytest.raises(DocumentError, match="mojibake"):
+            parse_all(SELLER_FEEDBACK, legacy, "A1PA6795UKMFR9", **options)
 
 
 @pytest.mark.parametrize("declared", [None, "Shift_JIS", "Windows-31J"])
