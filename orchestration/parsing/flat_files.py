@@ -18,6 +18,7 @@ Per document:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ from orchestration.parsing.documents import (
     RejectedRow,
 )
 from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, refuse_utf8_read_as, resolve_encoding
-from orchestration.parsing.headers import HeaderMatcher, matcher, snake_case
-from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash
+from orchestration.parsing.headers import HeaderMatcher, matcher
+from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash, scrub_free_text
 from orchestration.parsing.streams import Opener
 from orchestration.parsing.values import BY_DDL_TYPE, CellError, to_decimal, to_rating
 from orchestration.raw_schema import REPORT_COLUMNS, parsed_arrow_schema
@@ -61,6 +62,8 @@ class FlatSpec:
     """Source column (as the header maps it) -> hash column of the table (salted SHA-256)."""
     special: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     """Column -> converter where the DDL type alone says too little (ratings are 1-5)."""
+    free_text: frozenset[str] = frozenset()
+    """Columns a buyer writes in: scrubbed of e-mail addresses and phone numbers before raw (pii.scrub_free_text)."""
 
     @property
     def typed_columns(self) -> tuple[str, ...]:
@@ -81,6 +84,7 @@ FLAT_SPECS: dict[str, FlatSpec] = {
         ),
         partition_column="last_updated_date",
         hashed={"buyer_email": "buyer_email_hash"},
+        free_text=frozenset({"buyer_requested_cancel_reason"}),
     ),
     SELLER_FEEDBACK.name: FlatSpec(
         table=SELLER_FEEDBACK.raw_table,
@@ -88,6 +92,7 @@ FLAT_SPECS: dict[str, FlatSpec] = {
         partition_column="feedback_date",
         hashed={"rater_email": "rater_email_hash"},
         special={"rating": to_rating},
+        free_text=frozenset({"comments"}),
     ),
     RETURNS.name: FlatSpec(
         table=RETURNS.raw_table,
@@ -146,7 +151,7 @@ def plan_headers(
                 raise DocumentError.for_context(context, f"column {header!r} appears twice in the header")
             plan.hashed[target] = index
             continue
-        action = classify_column(snake_case(header))
+        action = classify_column(header)
         if action == "drop":
             plan.dropped.append(index)
             continue
@@ -307,9 +312,13 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
             conv: Callable[[str], Any] | None = decisions[column].convert if column in decisions else _no_date
         else:
             conv = spec.special.get(column) or BY_DDL_TYPE[ddl[column]]
-        # VARCHAR cells stay as they are; DECIMAL cells are converted a batch at a time (below)
-        keep_text = ddl[column] in ("VARCHAR", "DECIMAL(18,2)")
-        converters.append((column, index, None if keep_text else conv, column in spec.required))
+        # VARCHAR cells stay as they are (buyers' free text scrubbed); DECIMAL cells are converted a batch
+        # at a time (below)
+        if column in spec.free_text:
+            conv = functools.partial(scrub_free_text, salt=options.salt)
+        elif ddl[column] in ("VARCHAR", "DECIMAL(18,2)"):
+            conv = None
+        converters.append((column, index, conv, column in spec.required))
     decimals = [(column, plan.headers[index]) for column, index in plan.typed.items() if ddl[column] == "DECIMAL(18,2)"]
     absent = [c for c in spec.typed_columns if c not in plan.typed]
     headers = plan.headers
@@ -355,7 +364,8 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
             index = plan.hashed.get(target)
             columns[target].append(salted_hash(fields[index], salt) if index is not None else None)
         if plan.extra:
-            extra = {key: (salted_hash(fields[i], salt) if hashed else fields[i]) for key, i, hashed in plan.extra}
+            extra = {key: (salted_hash(fields[i], salt) if hashed else scrub_free_text(fields[i], salt))
+                     for key, i, hashed in plan.extra}  # fmt: skip
             columns["extra_columns"].append(json.dumps(extra, ensure_ascii=False))
         else:
             columns["extra_columns"].append(None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.parsing import DocumentError
-from orchestration.spapi.report_types import RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.loader import import_file
 from tests.warehouse.wh_samples import SALT
 
@@ -171,3 +171,24 @@ def test_f9_a_thousands_dot_in_a_money_column_is_refused_not_rounded(con, landin
         "row 1, column 'Order Amount': value '1.299' is ambiguous: '.' before three digits is a thousands separator "
         "(1299) or a decimal separator (1.299)"
     )
+
+
+# F2 / F3 -- buyer PII under localized headers and in free text -------------------------------------
+
+
+def test_f2_japanese_and_german_buyer_name_and_postal_code_headers_are_dropped(con, landing):
+    result = load(con, landing, "b8-06-orders-jp-cp932-pii-headers.tsv", ORDERS, JP)
+    # nothing of 購入者名, お届け先氏名, Postleitzahl, gift-message-text
+    assert rows(con, "select extra_columns from raw.orders") == [(None,), (None,)]
+    text = json.dumps(rows(con, "select * from raw.orders"), default=str, ensure_ascii=False)
+    for value in ("山田", "佐藤", "100-0001", "530-0001", "花子へ"):
+        assert value not in text
+    assert any("dropped PII column(s): 購入者名, お届け先氏名" in w for w in result.load.warnings)
+
+
+def test_f3_a_buyers_email_and_phone_in_the_cancel_reason_never_reach_raw(con, landing):
+    load(con, landing, "b8-07-orders-us-cancel-reason-pii.tsv", ORDERS, US)
+    reasons = [r for (r,) in rows(con, "select buyer_requested_cancel_reason from raw.orders") if r]
+    assert len(reasons) == 1 and reasons[0].startswith("Please cancel - ordered twice.")
+    assert "jane.doe@example.com" not in reasons[0] and "555-0100" not in reasons[0]
+    assert "<email:" in reasons[0] and "<phone>" in reasons[0]

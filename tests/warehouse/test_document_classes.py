@@ -235,3 +235,74 @@ def test_utf8_japanese_read_as_cp932_is_refused(declared):
         parse_all(SELLER_FEEDBACK, data, "A1VC38T7YXB528", **options)
     right = parse_all(SELLER_FEEDBACK, data.decode().encode("cp932"), "A1VC38T7YXB528", **options)
     assert right.table.column("comments").to_pylist() == [JAPANESE]
+
+
+#: Buyer-PII headers per language of the catalogue's header variants (breaker8 F2: they were kept in
+#: extra_columns). Each must be dropped, or hashed for e-mail addresses.
+PII_HEADERS = {
+    "en": ["Buyer Name", "buyerName", "Recipient", "Ship To", "ship-to", "deliver-to", "sold-to", "Customer Phone",
+           "ship-address-3", "Street", "House number", "City", "Town", "Zip code", "gift-message-text",
+           "Delivery instructions", "First name", "Surname"],
+    "de": ["Käufername", "Empfängername", "Kundenname", "Name des Empfängers", "Empfänger", "Vorname", "Nachname",
+           "Postleitzahl", "PLZ", "Straße", "Hausnummer", "Wohnort", "Lieferort", "Stadt", "Telefonnummer",
+           "Lieferadresse", "Geschenknachricht"],
+    "fr": ["Nom de l'acheteur", "Destinataire", "Prénom", "Nom", "Adresse de livraison", "Code postal", "Ville",
+           "Téléphone", "Message cadeau"],
+    "it": ["Nome acquirente", "Cognome", "Destinatario", "Indirizzo", "CAP", "Città", "Telefono"],
+    "es": ["Nombre del comprador", "Apellido", "Destinatario", "Dirección", "Código postal", "Ciudad", "Teléfono"],
+    "pt": ["Nome do comprador", "Endereço", "CEP", "Cidade", "Telefone", "Destinatário"],
+    "nl": ["Naam koper", "Ontvanger", "Achternaam", "Adres", "Postcode", "Woonplaats", "Telefoon"],
+    "sv": ["Köparens namn", "Mottagare", "Efternamn", "Adress", "Postnummer", "Stad", "Telefon"],
+    "pl": ["Nazwa kupującego", "Imię", "Nazwisko", "Odbiorca", "Adres", "Kod pocztowy", "Miejscowość", "Numer telefonu"],
+    "tr": ["Alıcı adı", "Ad", "Soyadı", "Müşteri", "Adres", "Posta kodu", "Şehir", "Telefon"],
+    "ja": ["購入者名", "お届け先氏名", "お届け先名", "受取人", "氏名", "お名前", "住所", "郵便番号", "電話番号", "ギフトメッセージ"],
+    "zh": ["买家姓名", "收件人", "收货人姓名", "地址", "邮编", "电话", "城市"],
+    "ar": ["اسم المشتري", "المستلم", "عنوان", "هاتف", "المدينة"],
+}  # fmt: skip
+EMAIL_HEADERS = ["buyer-email", "Käufer-E-Mail", "E-mail de l'acheteur", "Correo electrónico del comprador",
+                 "購入者のメールアドレス", "买家邮箱", "Alıcı e-posta adresi", "البريد الإلكتروني"]  # fmt: skip
+#: Not buyer data: the seller's own names, products, identifiers, Amazon's report columns.
+NOT_PII = ["Verkäufername", "Seller name", "Merchant name", "出品者名", "商品名", "Artikelname", "Produktname",
+           "customer-order-id", "merchant-order-id", "ad-id", "Versandart", "Notes", "Report date", "Sort order",
+           "Sales Channel", "ship-promotion-discount", "number-of-items"]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(PII_HEADERS))
+def test_buyer_pii_headers_of_every_catalogue_language_are_dropped(language):
+    from orchestration.parsing.pii import classify_column
+
+    assert {h: classify_column(h) for h in PII_HEADERS[language]} == dict.fromkeys(PII_HEADERS[language], "drop")
+
+
+def test_email_headers_are_hashed_and_other_headers_kept_including_every_catalogue_variant():
+    from orchestration.parsing.pii import classify_column
+
+    assert {h: classify_column(h) for h in EMAIL_HEADERS} == dict.fromkeys(EMAIL_HEADERS, "hash")
+    known = [n for cols in header_variants().values() for c, langs in cols.items() if not c.endswith("email")
+             for names in langs.values() for n in names]  # fmt: skip
+    known += ORDER_HEADERS + RETURN_HEADERS
+    wrong = {h: classify_column(h) for h in NOT_PII + known if classify_column(h) != "keep"}
+    assert {h: a for h, a in wrong.items() if h not in ("ship-city", "ship-postal-code")} == {}
+
+
+def test_an_unknown_buyer_pii_column_never_reaches_raw_in_any_language():
+    headers = [h for hs in PII_HEADERS.values() for h in hs]
+    row = order_row("503-1", "2026-11-20T10:15:00+09:00", **{h: f"secret-{i}" for i, h in enumerate(headers)})
+    parsed = parse_all(ORDERS, orders_doc(extra_headers=headers, rows=[row]))
+    text = json.dumps(parsed.table.to_pylist(), default=str)
+    assert "secret-" not in text and parsed.unknown_columns == []
+
+
+@pytest.mark.parametrize(
+    "text, scrubbed",
+    [
+        ("Please cancel - ordered twice. Jane Doe, jane.doe@example.com, 555-0100",
+         "Please cancel - ordered twice. Jane Doe, <email:{h}>, <phone>"),
+        ("call +49 30 1234567 or (03) 1234-5678", "call <phone> or <phone>"),
+        ("order 111-0000800-0000002 arrived 25.11.2026, 2 items", "order 111-0000800-0000002 arrived 25.11.2026, 2 items"),
+    ],
+)  # fmt: skip
+def test_free_text_loses_emails_and_phone_numbers(text, scrubbed):
+    from orchestration.parsing.pii import salted_hash, scrub_free_text
+
+    assert scrub_free_text(text, "s") == scrubbed.format(h=salted_hash("jane.doe@example.com", "s"))
