@@ -42,7 +42,7 @@ from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_tex
 from orchestration.parsing.headers import HeaderMatcher, matcher
 from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash, scrub_free_text
 from orchestration.parsing.streams import Opener
-from orchestration.parsing.values import BY_DDL_TYPE, CellError, to_decimal, to_rating
+from orchestration.parsing.values import BY_DDL_TYPE, CellError, decimal_separators, to_decimal, to_rating
 from orchestration.raw_schema import REPORT_COLUMNS, parsed_arrow_schema
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, ReportType
 
@@ -120,6 +120,8 @@ class HeaderPlan:
     dropped: list[int] = field(default_factory=list)
     """Field indexes of dropped PII columns (redacted in rejected rows)."""
     unknown: list[str] = field(default_factory=list)
+    suspects: dict[str, str] = field(default_factory=dict)
+    """Unknown header -> the known column it resembles, which the document lacks (flag ``header_like_known_column``)."""
 
 
 def plan_headers(
@@ -181,7 +183,18 @@ def plan_headers(
         for header in plan.unknown:
             near = headers_matcher.closest_known(header)
             hints.append(f"{header} (like {near!r}?)" if near else header)
+            column = headers_matcher.column_for(near, language) if near else None
+            if column is not None and column not in plan.typed and spec.hashed.get(column) not in plan.hashed:
+                plan.suspects[header] = column
         warnings.append(f"unknown column(s) kept in extra_columns: {', '.join(hints)}")
+        if plan.suspects:
+            # a known column under a word the catalogue lacks: the column loads as NULL, so say so loudly
+            warnings.append(
+                "column(s) the report has are missing and unknown headers look like them: "
+                + ", ".join(f"{h!r} -> {c}" for h, c in plan.suspects.items())
+                + "; their values are in extra_columns, not in the columns. Add the words to "
+                "orchestration/catalogue/header_variants.json and load the document again"
+            )
     return plan
 
 
@@ -235,6 +248,8 @@ def parse_flat_file(
     lines.close()
     warnings: list[str] = []
     plan = plan_headers(spec, report_type.name, _split(first[1]), mp.language, context, warnings)
+    if plan.suspects:
+        facts.flag("header_like_known_column")
     ddl = spec.ddl_types
     date_columns = [c for c in plan.typed if ddl[c] == "DATE"]
     decisions = _decide_dates(spec, report_type, plan, date_columns, rows, mp, context, facts) if date_columns else {}
@@ -320,6 +335,7 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
             conv = None
         converters.append((column, index, conv, column in spec.required))
     decimals = [(column, plan.headers[index]) for column, index in plan.typed.items() if ddl[column] == "DECIMAL(18,2)"]
+    separators: set[str] = set()  # decimal separators the document's money cells have shown (see _record_batch)
     absent = [c for c in spec.typed_columns if c not in plan.typed]
     headers = plan.headers
     salt = options.salt
@@ -374,10 +390,10 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
         columns["source_row_number"].append(number)
         count += 1
         if count >= options.batch_rows:
-            yield _record_batch(columns, decimals, schema, context)
+            yield _record_batch(columns, decimals, schema, context, separators)
             columns, count = empty(), 0
     if count:
-        yield _record_batch(columns, decimals, schema, context)
+        yield _record_batch(columns, decimals, schema, context, separators)
     _check_rejected_share(doc, options, context)
 
 
@@ -388,15 +404,22 @@ _PLAIN_DECIMAL = r"^[+-]?(\d+(\.\d{0,2})?|\.\d{1,2})$"
 
 
 def _record_batch(
-    columns: dict[str, list], decimals: list[tuple[str, str]], schema: pa.Schema, context: DocumentContext
-) -> pa.RecordBatch:
+    columns: dict[str, list], decimals: list[tuple[str, str]], schema: pa.Schema, context: DocumentContext,
+    separators: set[str],
+) -> pa.RecordBatch:  # fmt: skip
     """The batch's columns as Arrow arrays; DECIMAL columns cast from their text in one go.
 
     Arrow's cast accepts plain decimals with at most two places; anything else (a decimal comma,
     ``+5``, three places, a malformed value) takes the per-cell path, which converts what Amazon writes
     and names the row of a value that is no exact, unambiguous amount (``values.to_decimal``).
+    ``separators`` gathers, over the document so far and this batch, the decimal separators its money
+    cells show unambiguously (``4,50``, ``19.99``): a document that writes only decimal commas writes
+    ``1.234`` for 1234 (and the other way round); without such evidence ``1.234`` is refused.
     """
     arrays = {name: values for name, values in columns.items()}
+    for column, _ in decimals:
+        separators.update(decimal_separators(columns[column]))
+    decimal_separator = next(iter(separators)) if len(separators) == 1 else None
     for column, header in decimals:
         text = pa.array(columns[column], pa.string())
         if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
@@ -408,7 +431,7 @@ def _record_batch(
         converted = []
         for number, raw in zip(columns["source_row_number"], columns[column], strict=True):
             try:
-                converted.append(None if raw is None else to_decimal(raw))
+                converted.append(None if raw is None else to_decimal(raw, decimal_separator))
             except CellError as exc:
                 raise DocumentError.for_context(
                     context, f"row {number}, column {header!r}: value {raw!r} {exc}"

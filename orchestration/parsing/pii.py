@@ -50,16 +50,17 @@ NEVER_PII = frozenset(
 )
 
 # Word lists: lower case, accents removed (:func:`_normalize`). Latin-script words match a whole token,
-# or -- marked by a trailing ``*`` -- any token starting with them and the end of a token (compounds:
-# ``kaufername`` ends with ``name``). CJK and Arabic words match anywhere in the header.
+# or -- marked by a trailing ``*`` -- any token starting with them and, from four letters on, the end of a
+# token (compounds: ``kaufername`` ends with ``name``); a leading ``=`` means the whole token only
+# (``gata`` is a street, ``pagata`` is not). CJK and Arabic words match anywhere in the header.
 _EMAIL = ("email", "e_mail", "mail*", "courriel", "correo", "epost", "e_post", "eposta", "e_posta", "メール",
           "電子メール", "邮件", "邮箱", "电子邮件", "البريد")  # fmt: skip
 _PHONE = ("phone*", "telephone*", "telefon*", "telefono*", "telefoon*", "tel", "tfn", "mobile*", "handy*",
           "portable", "cellulare", "movil", "celular", "cellphone*", "gsm", "komorka", "cep_telefonu", "電話",
           "携帯", "电话", "手机", "هاتف", "جوال")  # fmt: skip
 _ADDRESS = ("address*", "adresse*", "anschrift*", "indirizzo*", "direccion*", "endereco*", "adres*", "street*",
-            "strasse*", "hausnummer*", "house_number", "housenumber*", "rue", "calle", "rua", "straat*", "gatan",
-            "gata", "ulica", "sokak", "cadde*", "mahalle*", "postfach*", "住所", "番地", "丁目", "地址", "街道",
+            "strasse*", "hausnummer*", "house_number", "housenumber*", "rue", "calle", "rua", "straat*", "=gatan",
+            "=gata", "ulica", "sokak", "cadde*", "mahalle*", "postfach*", "住所", "番地", "丁目", "地址", "街道",
             "عنوان")  # fmt: skip
 _PLACE = ("city", "cities", "stadt", "ort", "wohnort*", "lieferort*", "zustellort*", "ville", "citta", "ciudad",
           "cidade", "stad", "woonplaats*", "miasto", "miejscowosc*", "sehir", "ilce", "town", "市区町村", "城市",
@@ -70,7 +71,7 @@ _POSTAL = ("postal*", "postcode*", "zip*", "zipcode*", "plz", "postleitzahl*", "
 _NAME = ("name*", "nom", "prenom*", "vorname*", "nachname*", "familienname*", "nome", "cognome*", "nombre*",
          "apellido*", "naam", "voornaam*", "achternaam*", "namn", "fornamn*", "efternamn*", "imie", "nazwisko*",
          "nazwa", "ad", "adi", "soyad*", "isim", "surname*", "firstname*", "lastname*", "fullname*", "氏名", "名前",
-         "姓名", "名字", "お名前", "اسم")  # fmt: skip
+         "姓名", "名字", "お名前", "者名", "先名", "人名", "客名", "اسم")  # fmt: skip
 #: A buyer or a recipient (whose name, address or phone a column would then carry).
 _PERSON = ("buyer*", "recipient*", "customer*", "purchaser*", "shopper*", "consignee*", "addressee*", "kaufer*",
            "kaeufer*", "empfanger*", "empfaenger*", "kunde*", "kunden*", "besteller*", "acheteur*", "destinataire*",
@@ -119,12 +120,19 @@ def _matches(words: tuple[str, ...], column: str, tokens: list[str], *, compound
     """Whether any of ``words`` occurs in the normalized header (see the word lists above).
 
     ``compounds``: a latin word of four letters or more also matches the end of a token (``kaufername``
-    ends with ``name``); off when the question is whether a token IS such a word.
+    ends with ``name``) and a CJK or Arabic word any part of the header; off when the question is whether a
+    token IS such a word (``お届け先`` alone, not ``購入者によるキャンセル理由``).
     """
     joined = "_".join(tokens)
-    for word in map(_word, words):
+    for listed in words:
+        exact = listed.startswith("=")
+        word = _word(listed.lstrip("="))
         if _is_cjk_or_arabic(word):
-            if word in column:
+            if word == column if not compounds else word in column:
+                return True
+            continue
+        if exact:
+            if word in tokens:
                 return True
             continue
         prefix = word.endswith("*")

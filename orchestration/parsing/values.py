@@ -47,14 +47,28 @@ _DEC_MAX = Decimal("9999999999999999.99")
 _MONEY = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?")
 
 
-def to_decimal(value: str) -> Decimal:
+_UNAMBIGUOUS = re.compile(r"[+-]?\d*([.,])\d{1,2}")
+
+
+def decimal_separators(cells) -> set[str]:
+    """The decimal separators money cells show beyond doubt: one ``.`` or ``,`` with one or two digits after it."""
+    found = set()
+    for cell in cells:
+        if cell and (m := _UNAMBIGUOUS.fullmatch(cell.strip())):
+            found.add(m.group(1))
+    return found
+
+
+def to_decimal(value: str, decimal_separator: str | None = None) -> Decimal:
     """DECIMAL(18,2) of a money cell, exactly as written, or CellError; never rounded.
 
     Amazon writes plain decimals (``24.99``); EU sellers' files write a decimal comma (``12,50``). A
     value is taken only when its reading is certain and exact in two places:
     - one ``.`` or ``,`` with one or two digits after it is the decimal separator;
     - exactly three digits after it with one to three before (``1.299``, ``12.999``, ``1,299``) is either
-      a thousands separator (1299) or three decimal places: refused as ambiguous, naming both readings;
+      a thousands separator (1299) or three decimal places: refused as ambiguous, naming both readings,
+      unless ``decimal_separator`` says which one the document writes (its other money cells show only
+      that one: ``4,50`` beside ``1.234`` makes it 1234);
     - more places than two are refused unless they are zeros (``0.005`` is not a cent amount; ``4.5000``
       is 4.50); thousands separators with a decimal part (``1,024.50``, ``1.024,50``) are refused.
     """
@@ -65,6 +79,8 @@ def to_decimal(value: str) -> Decimal:
     sign, whole, separator, places = m.groups()
     places = places or ""
     if len(places) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
+        if decimal_separator is not None and separator != decimal_separator:
+            return Decimal(f"{sign}{whole}{places}.00")
         raise CellError(
             f"is ambiguous: {separator!r} before three digits is a thousands separator ({whole}{places}) or a decimal "
             f"separator ({whole}.{places}); refused rather than guess"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -164,12 +165,13 @@ def test_l11_undeclared_utf8_is_refused_for_its_encoding_before_any_date_error(c
 # F9 -- money that is not exact or whose separator is ambiguous -----------------------------------
 
 
-def test_f9_a_thousands_dot_in_a_money_column_is_refused_not_rounded(con, landing):
+def test_f9_a_thousands_dot_in_a_decimal_comma_document_is_read_as_thousands_and_three_places_refused(con, landing):
+    # Label cost 4,50: the document writes decimal commas, so 1.299 and 12.999 are 1299 and 12999; 0.005 in a
+    # decimal-comma document is no amount at all -> refused naming its row, nothing rounded
     with pytest.raises(DocumentError) as err:
         load(con, landing, "b8-33-returns-de-decimal-thousands-dot.tsv", RETURNS, DE)
     assert err.value.problem.startswith(
-        "row 1, column 'Order Amount': value '1.299' is ambiguous: '.' before three digits is a thousands separator "
-        "(1299) or a decimal separator (1.299)"
+        "row 2, column 'Refunded Amount': value '0.005' has 3 decimal places: not an amount DECIMAL(18,2) holds exactly"
     )
 
 
@@ -192,3 +194,25 @@ def test_f3_a_buyers_email_and_phone_in_the_cancel_reason_never_reach_raw(con, l
     assert len(reasons) == 1 and reasons[0].startswith("Please cancel - ordered twice.")
     assert "jane.doe@example.com" not in reasons[0] and "555-0100" not in reasons[0]
     assert "<email:" in reasons[0] and "<phone>" in reasons[0]
+
+
+# F8 -- a German returns header --------------------------------------------------------------------
+
+
+def test_f8_a_german_returns_header_loads_every_column_and_nothing_into_extra_columns(con, landing):
+    result = load(con, landing, "b8-32-returns-de-german-header-cp1252.tsv", RETURNS, DE)
+    assert not any("extra_columns" in w for w in result.load.warnings), result.load.warnings
+    got = rows(
+        con,
+        "select order_id, label_type, label_cost, currency_code, return_carrier, tracking_id, label_to_be_paid_by, "
+        "is_prime, in_policy, return_type, resolution, invoice_number, return_delivery_date, order_amount, "
+        "order_quantity, refunded_amount, category, extra_columns from raw.returns order by order_id",
+    )
+    assert [r[:-1] for r in got] == [
+        ("302-1111111-0000001", "Amazon-Etikett", Decimal("4.50"), "EUR", "DHL", "JJD000001", "Verkäufer", True, True,
+         "Rückerstattung", "Erstattung", "INV-1", date(2026, 11, 20), Decimal("1234.00"), 1, Decimal("1234.00"),
+         "Haushalt"),
+        ("302-1111111-0000002", "Amazon-Etikett", Decimal("4.50"), "EUR", "DHL", "JJD000002", "Verkäufer", False,
+         False, "Rückerstattung", "Erstattung", "INV-2", None, Decimal("19.99"), 2, Decimal("19.99"), "Küche"),
+    ]  # fmt: skip
+    assert {r[-1] for r in got} == {None}

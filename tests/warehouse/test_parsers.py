@@ -426,3 +426,18 @@ def test_decimal_cells_read_alike_in_the_batch_cast_and_the_per_cell_path():
         rows = [order_row("1", "2026-05-01T00:00:00Z"), order_row("2", "2026-05-01T00:00:00Z", **{"item-price": bad})]
         with pytest.raises(DocumentError, match=re.escape(f"row 2, column 'item-price': value '{bad}' {problem}")):
             parse(ORDERS, orders_doc(rows=rows))
+
+
+def test_a_document_writing_only_decimal_commas_reads_a_thousands_dot_and_one_writing_both_refuses_it():
+    commas = {"item-tax": "0,99", "shipping-price": "4,99", "shipping-tax": "0", "item-promotion-discount": "-2,00"}
+    rows = [
+        order_row(str(i), "2026-05-01T00:00:00Z", **{**commas, "item-price": v})
+        for i, v in enumerate(["1.234", "12,50"])
+    ]
+    assert parse(ORDERS, orders_doc(rows=rows)).table.column("item_price").to_pylist() == [
+        Decimal("1234.00"), Decimal("12.50")
+    ]  # fmt: skip
+    mixed = [order_row("1", "2026-05-01T00:00:00Z", **{**commas, "item-price": "1.234"}),
+             order_row("2", "2026-05-01T00:00:00Z", **{**commas, "item-price": "19.99"})]  # fmt: skip
+    with pytest.raises(DocumentError, match=re.escape("row 1, column 'item-price': value '1.234' is ambiguous")):
+        parse(ORDERS, orders_doc(rows=mixed))

@@ -60,3 +60,18 @@ def test_the_written_date_of_a_timestamp_is_its_calendar_date_whatever_the_offse
     if offset_minutes == 0 and style == "minutes":
         text = text.replace("+00:00", "Z")
     assert written_date(text) == moment.date()
+
+
+@pytest.mark.parametrize(
+    "text, separator, expected",
+    [("1.299", ",", Decimal("1299.00")), ("12.999", ",", Decimal("12999.00")), ("1,299", ".", Decimal("1299.00")),
+     ("-1.234", ",", Decimal("-1234.00")), ("4,50", ",", Decimal("4.50"))],
+)  # fmt: skip
+def test_the_documents_decimal_separator_settles_three_digits_after_the_other_one(text, separator, expected):
+    assert to_decimal(text, separator) == expected
+
+
+@pytest.mark.parametrize("text, separator", [("1.299", "."), ("1,299", ","), ("0.005", ","), ("1.299", None)])
+def test_three_digits_after_the_documents_own_decimal_separator_stay_refused(text, separator):
+    with pytest.raises(CellError):
+        to_decimal(text, separator)
