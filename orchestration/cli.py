@@ -254,7 +254,11 @@ def _run_dagster(command: list[str], env: dict[str, str]) -> int:
 @click.option("--report-type", required=True, help="Amazon report type, e.g. GET_V2_SELLER_PERFORMANCE_REPORT.")
 @click.option("--account", required=True, help="Account name (account_id in the tables).")
 @click.option("--marketplace", "marketplace_id", required=True, help="Marketplace id, e.g. ATVPDKIKX0DER.")
-@click.option("--partition-date", help="Partition for snapshot reports (default: the document's own date).")
+@click.option(
+    "--partition-date",
+    help="Partition for snapshot reports (default: the document's own date), or for a flat file with no rows "
+    "(empty or header only), which has no date of its own to load into.",
+)
 @click.option(
     "--encoding",
     help="Charset the file is in, as a download's Content-Type would declare it (e.g. Cp1252, utf8, Shift_JIS); "

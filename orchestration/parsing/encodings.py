@@ -255,6 +255,12 @@ def iter_lines(chunks: Iterator[str], context: DocumentContext, max_line: int = 
         rest = lines.pop()
         for line in lines:
             number += 1
+            if len(line) > max_line:
+                raise DocumentError.for_context(
+                    context,
+                    f"line {number} is {len(line)} characters long, above the limit of {max_line}: not a "
+                    "tab-separated report (a binary file, or a gzip bomb?)",
+                )
             yield line[:-1] if line.endswith("\r") else line
         if len(rest) > max_line:
             raise DocumentError.for_context(

@@ -136,6 +136,14 @@ def plan_headers(
     while width and not headers[width - 1].strip():
         width -= 1
     plan = HeaderPlan(headers=headers, width=width)
+    quoted = [h for h in headers[:width] if len(h) >= 2 and h.startswith('"') and h.endswith('"')]
+    if quoted and len(quoted) == width:
+        raise DocumentError.for_context(
+            context,
+            f"the header is CSV-quoted ({' | '.join(quoted[:3])} ...): the file was re-saved by a spreadsheet, "
+            "which adds quotes Amazon's tab-separated reports do not have. Load the file as downloaded, or save "
+            "it again as tab-separated text without quotes",
+        )
     for index, header in enumerate(headers[:width]):
         if not header.strip():
             raise DocumentError.for_context(context, f"header column {index + 1} is empty")
@@ -157,10 +165,11 @@ def plan_headers(
         if action == "drop":
             plan.dropped.append(index)
             continue
-        if action == "hash":
-            plan.extra.append((hashed_column_name(header), index, True))
-        else:
-            plan.extra.append((header, index, False))
+        key = hashed_column_name(header) if action == "hash" else header
+        taken = {k for k, _, _ in plan.extra}
+        if key in taken:  # an unknown header written twice keeps both values: "Notes", "Notes (2)"
+            key = next(f"{key} ({n})" for n in range(2, width + 2) if f"{key} ({n})" not in taken)
+        plan.extra.append((key, index, action == "hash"))
         plan.unknown.append(header)
     missing = sorted(spec.required - plan.typed.keys())
     if missing:
@@ -208,6 +217,10 @@ def _encoding(opener: Opener, options: ParseOptions, marketplace_encoding: str, 
         raise DocumentError.for_context(context, str(exc)) from None
 
 
+#: A cell written over more lines than this is no comment cut by line breaks: its lines are kept aside.
+_MAX_ROW_LINES = 20
+
+
 def _split(line: str) -> list[str]:
     return line.split("\t")
 
@@ -229,25 +242,57 @@ def parse_flat_file(
     with opener() as stream:  # before any value is read: an error about a garbled value would mislead
         refuse_utf8_read_as(stream, codec, source, context, skip=skip)
 
+    width: list[int] = []  # the header's width, once the header is planned
+
     def rows() -> Iterator[tuple[int, str]]:
-        """(row number, line): the header is row 0; blank lines are skipped but keep their number."""
+        """(row number, line): the header -- the first line that is not blank -- is row 0, rows are numbered
+        by their line after it; blank lines are skipped but keep their number. A row cut by a line break
+        inside a cell (a comment written on two lines) is one row again: a row with fewer fields than the
+        header is joined with the lines after it while each of them is short too and the joined row fits
+        (at most ``_MAX_ROW_LINES`` lines); otherwise it stays as it is and is kept aside whole."""
         with opener() as stream:
             text = iter_text(stream, codec, context, skip=skip)
+            header_at: int | None = None
+            pending: tuple[int, str, int] | None = None  # (row number, text so far, lines joined)
             for number, line in enumerate(iter_lines(text, context)):
-                if number and not line.strip():
+                if header_at is None:
+                    if line.strip():
+                        header_at = number
+                        yield 0, line
                     continue
-                yield number, line
+                short = bool(width) and len(_split(line)) < width[0]
+                if pending is not None:
+                    row, so_far, joined = pending
+                    if short and joined < _MAX_ROW_LINES:
+                        candidate = f"{so_far}\n{line}"
+                        fields = _split(candidate)
+                        if _fits(fields, width[0]):
+                            pending = None
+                            yield row, candidate
+                            continue
+                        if len(fields) < width[0]:
+                            pending = (row, candidate, joined + 1)
+                            continue
+                    pending = None
+                    yield row, so_far
+                if not line.strip():
+                    continue
+                if short:
+                    pending = (number - header_at, line, 1)
+                    continue
+                yield number - header_at, line
+            if pending is not None:
+                yield pending[0], pending[1]
 
     lines = rows()
     first = next(lines, None)
-    if first is None or not first[1].strip():
-        if next(lines, None) is not None:
-            raise DocumentError.for_context(context, "the first line is empty: expected the header row")
+    if first is None:
         # an empty document: nothing happened in the window (Amazon's CANCELLED, as a file)
         return ParsedDocument(schema, lambda doc: iter(()), facts)
     lines.close()
     warnings: list[str] = []
     plan = plan_headers(spec, report_type.name, _split(first[1]), mp.language, context, warnings)
+    width.append(plan.width)
     if plan.suspects:
         facts.flag("header_like_known_column")
     ddl = spec.ddl_types

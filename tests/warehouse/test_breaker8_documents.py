@@ -216,3 +216,38 @@ def test_f8_a_german_returns_header_loads_every_column_and_nothing_into_extra_co
          False, "Rückerstattung", "Erstattung", "INV-2", None, Decimal("19.99"), 2, Decimal("19.99"), "Küche"),
     ]  # fmt: skip
     assert {r[-1] for r in got} == {None}
+
+
+# F11 -- the low-severity findings -------------------------------------------------------------------
+
+
+def test_l1_blank_lines_before_the_header_are_skipped(con, landing):
+    load(con, landing, "b8-13-feedback-leading-blank-lines.tsv", SELLER_FEEDBACK, US)
+    assert rows(con, "select feedback_date, rating, comments, source_row_number from raw.seller_feedback") == [
+        (date(2026, 11, 25), 1, "bad", 1)
+    ]
+
+
+@pytest.mark.parametrize("name, row", [("b8-14-feedback-embedded-newline.tsv", 10),
+                                       ("b8-15-feedback-embedded-newline-50rows.tsv", 41)])  # fmt: skip
+def test_l2_a_comment_written_on_two_lines_is_one_row_with_its_rating_one_feedback(con, landing, name, row):
+    result = load(con, landing, name, SELLER_FEEDBACK, US)
+    assert rows(con, "select count(*) from raw.rejected_rows") == [(0,)]
+    (got,) = rows(con, "select feedback_date, rating, comments, order_id, rater_email_hash, source_row_number "
+                       "from raw.seller_feedback where rating = 1")  # fmt: skip
+    assert got[:2] == (date(2026, 11, 25), 1) and got[3] == "111-0000010-0000001" and got[5] == row
+    assert got[2].startswith("Broken on arrival.\n") and "jane.doe" not in got[2] and got[4] is not None
+    assert result.load.rows_loaded == row
+
+
+def test_l3_an_unknown_header_written_twice_keeps_both_values(con, landing):
+    load(con, landing, "b8-16-feedback-duplicate-unknown-header-trailing-tabs.tsv", SELLER_FEEDBACK, US)
+    ((extra,),) = rows(con, "select extra_columns from raw.seller_feedback")
+    assert json.loads(extra) == {"Notes": "first", "Notes (2)": "second"}
+
+
+def test_l4_a_spreadsheets_quoted_header_is_refused_saying_so(con, landing):
+    with pytest.raises(DocumentError) as err:
+        load(con, landing, "b8-17-feedback-quoted-excel.tsv", SELLER_FEEDBACK, US)
+    assert err.value.problem.startswith('the header is CSV-quoted ("Date" | "Rating" | "Comments" ...)')
+    assert "header_variants" not in err.value.problem

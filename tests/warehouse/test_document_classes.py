@@ -381,3 +381,35 @@ def test_free_text_loses_emails_and_phone_numbers(text, scrubbed):
     from orchestration.parsing.pii import salted_hash, scrub_free_text
 
     assert scrub_free_text(text, "s") == scrubbed.format(h=salted_hash("jane.doe@example.com", "s"))
+
+
+def test_a_line_above_the_limit_is_refused_wherever_it_is_in_the_document():
+    # breaker8 L9: the limit was checked only on the unterminated rest of a decoded chunk
+    from orchestration.parsing.encodings import MAX_LINE_CHARS
+
+    rows = [["11/25/26", "1", "x" * (MAX_LINE_CHARS + 10), "", "o-1", ""], ["11/25/26", "1", "ok", "", "o-2", ""]]
+    with pytest.raises(
+        DocumentError, match=rf"line 2 is {MAX_LINE_CHARS + 27} characters long, above the limit of {MAX_LINE_CHARS}"
+    ):
+        parse_all(SELLER_FEEDBACK, tsv(FEEDBACK_HEADERS, rows))
+
+
+def test_a_row_cut_by_line_breaks_is_rejoined_but_a_short_row_before_a_whole_one_is_kept_aside():
+    lines = [
+        "11/20/26\t2\tslow\t\to-1\t",
+        "11/21/26\t1\tBroken.",
+        "",
+        "Really.\t\to-2\t",
+        "stray",
+        "11/22/26\t2\tok\t\to-3\t",
+    ]
+    lines += [f"11/2{i % 8}/26\t2\tx\t\to-{i}\t" for i in range(4, 60)]
+    data = ("\t".join(FEEDBACK_HEADERS) + "\n" + "\n".join(lines) + "\n").encode()
+    parsed = parse_all(SELLER_FEEDBACK, data)
+    table = parsed.table.to_pylist()
+    assert [(r["order_id"], r["comments"], r["source_row_number"]) for r in table[:3]] == [
+        ("o-1", "slow", 1), ("o-2", "Broken.\n\nReally.", 2), ("o-3", "ok", 6)
+    ]  # fmt: skip
+    assert [(r.source_row_number, r.reason.split(":")[0]) for r in parsed.rejected] == [
+        (5, "1 fields but the header has 6")
+    ]
