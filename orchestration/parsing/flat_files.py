@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -42,7 +43,14 @@ from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_tex
 from orchestration.parsing.headers import HeaderMatcher, matcher
 from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash, scrub_free_text
 from orchestration.parsing.streams import Opener
-from orchestration.parsing.values import BY_DDL_TYPE, CellError, decimal_separators, to_decimal, to_rating
+from orchestration.parsing.values import (
+    BY_DDL_TYPE,
+    CellError,
+    decimal_separators,
+    to_decimal,
+    to_rating,
+    to_timestamp,
+)
 from orchestration.raw_schema import REPORT_COLUMNS, parsed_arrow_schema
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, ReportType
 
@@ -367,6 +375,12 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
     """Second pass: typed rows, batch by batch; rejected rows set aside; the share checked at the end."""
     ddl = spec.ddl_types
     converters: list[tuple[str, int, Callable[[str], Any] | None, bool]] = []
+    # timestamps without an offset are read in the marketplace's time zone and flagged (breaker8 L7)
+    zone = ZoneInfo(MARKETPLACES[context.marketplace_id].timezone)
+
+    def naive() -> None:
+        doc.facts.flag("naive_timestamps_in_marketplace_time")
+
     for column, index in plan.typed.items():
         if ddl[column] == "DATE":
             conv: Callable[[str], Any] | None = decisions[column].convert if column in decisions else _no_date
@@ -376,6 +390,8 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
         # at a time (below)
         if column in spec.free_text:
             conv = functools.partial(scrub_free_text, salt=options.salt)
+        elif ddl[column] == "TIMESTAMP":
+            conv = functools.partial(to_timestamp, naive_zone=zone, on_naive=naive)
         elif ddl[column] in ("VARCHAR", "DECIMAL(18,2)"):
             conv = None
         converters.append((column, index, conv, column in spec.required))

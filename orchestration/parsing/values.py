@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -129,10 +129,26 @@ def written_date(value: str) -> date:
     return datetime.fromisoformat(v).date()
 
 
-def to_timestamp(value: str) -> datetime:
+def to_timestamp(value: str, naive_zone: tzinfo | None = None, on_naive: Callable[[], None] | None = None) -> datetime:
+    """An ISO 8601 timestamp as naive UTC, or CellError.
+
+    Amazon writes offsets (``2026-11-20T23:30:00+09:00``); a timestamp without one (a spreadsheet's
+    re-save) is read in ``naive_zone`` -- the marketplace's time zone, in which Seller Central shows
+    times -- and ``on_naive`` is called so the load log can say so; without a zone it is taken as UTC.
+    """
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
     try:
-        return parse_iso_timestamp(value)
-    except ValueError:
+        parsed = datetime.fromisoformat(v)
+        if parsed.tzinfo is None:
+            if naive_zone is None:
+                return parsed
+            if on_naive is not None:
+                on_naive()
+            parsed = parsed.replace(tzinfo=naive_zone)
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise CellError("is not an ISO 8601 timestamp") from None
 
 

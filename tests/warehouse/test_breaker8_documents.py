@@ -7,7 +7,7 @@ test_document_classes.py for encodings, headers, money and PII); here are the ha
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -251,3 +251,16 @@ def test_l4_a_spreadsheets_quoted_header_is_refused_saying_so(con, landing):
         load(con, landing, "b8-17-feedback-quoted-excel.tsv", SELLER_FEEDBACK, US)
     assert err.value.problem.startswith('the header is CSV-quoted ("Date" | "Rating" | "Comments" ...)')
     assert "header_variants" not in err.value.problem
+
+
+def test_l7_timestamps_without_an_offset_are_read_in_the_marketplaces_time_zone_and_flagged(con, landing):
+    load(con, landing, "b8-23-orders-jp-naive-timestamps.tsv", ORDERS, JP)
+    got = rows(
+        con, "select amazon_order_id, purchase_date, last_updated_date, partition_date from raw.orders order by 1"
+    )
+    # 2026-11-20 23:30 in Tokyo, written without and with +09:00: the same moment, the same partition
+    assert [r[1:] for r in got] == [
+        (datetime(2026, 11, 20, 14, 30), datetime(2026, 11, 20, 15, 30), date(2026, 11, 20))
+    ] * 2
+    (flags,) = {r[0] for r in rows(con, "select flags from raw.load_log")}
+    assert "naive_timestamps_in_marketplace_time" in json.loads(flags)
