@@ -3,8 +3,8 @@
 V2 (``accountHealthReport-2020-11-18``): real payloads differ from Amazon's schema (orchestration/README.md,
 "Document formats"): nothing here assumes a key exists; the document and the marketplace's element are
 kept as received for the staging models. A ``performanceMetrics`` entry without ``marketplaceId`` in a
-document whose ``accountStatuses`` names a single marketplace belongs to that marketplace (flagged
-``marketplace_inferred``).
+document whose ``accountStatuses`` names a single marketplace -- or a single one that no other entry
+names -- belongs to that marketplace (flagged ``marketplace_inferred``).
 
 V1 (``GET_V1_SELLER_PERFORMANCE_REPORT``), as Amazon's report documentation describes it: metric
 families nested in groups, found by element name wherever they sit in the tree, each with its own
@@ -155,10 +155,16 @@ def _marketplace_element(
     if len(anonymous) != 1:
         return None
     named = {e.get("marketplaceId") for e in statuses if isinstance(e, dict) and e.get("marketplaceId")}
+    with_entry = {m.get("marketplaceId") for m in entries if "marketplaceId" in m}
     if named == {context.marketplace_id}:
         warnings.append(
             f"the performanceMetrics entry has no marketplaceId; accountStatuses names only "
             f"{context.marketplace_id}, so it is that marketplace's"
+        )
+    elif named - with_entry == {context.marketplace_id}:
+        warnings.append(
+            f"the performanceMetrics entry without marketplaceId is the only one left and {context.marketplace_id} "
+            "the only marketplace of accountStatuses without an entry, so it is that marketplace's"
         )
     elif not named and len(entries) == 1:
         warnings.append("the only performanceMetrics entry has no marketplaceId; assumed the requested marketplace")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.parsing import DocumentError
-from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE_V1
+from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 from orchestration.warehouse.loader import import_file
 from tests.warehouse.wh_samples import SALT
 
@@ -264,3 +264,17 @@ def test_l7_timestamps_without_an_offset_are_read_in_the_marketplaces_time_zone_
     ] * 2
     (flags,) = {r[0] for r in rows(con, "select flags from raw.load_log")}
     assert "naive_timestamps_in_marketplace_time" in json.loads(flags)
+
+
+@pytest.mark.parametrize(
+    "marketplace, ahr, inferred",
+    [("ATVPDKIKX0DER", ("GREAT", 980), False), ("A2EUQ1WTGCTBG2", ("AT_RISK", 180), False),
+     ("A1AM78C64UM0Y8", ("GOOD", 500), True)],
+)  # fmt: skip
+def test_l12_the_entry_without_marketplace_id_belongs_to_the_only_status_left_without_one(
+    con, landing, marketplace, ahr, inferred
+):
+    load(con, landing, "b8-31-v2-three-marketplaces.json", SELLER_PERFORMANCE, marketplace)
+    assert rows(con, "select ahr_status, ahr_score from raw.seller_performance") == [ahr]
+    (flags,) = {r[0] for r in rows(con, "select flags from raw.load_log")}
+    assert ("marketplace_inferred" in json.loads(flags or "[]")) is inferred
