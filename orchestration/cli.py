@@ -446,7 +446,9 @@ def _run_dagster(command: list[str], env: dict[str, str]) -> int:
 @click.option("--report-type", required=True, help="Amazon report type, e.g. GET_V2_SELLER_PERFORMANCE_REPORT.")
 @click.option("--account", required=True, help="Account name (account_id in the tables): a configured account.")
 @click.option("--marketplace", "marketplace_id", required=True, help="Marketplace id, e.g. ATVPDKIKX0DER.")
-@click.option("--partition-date", type=DAY, help="Partition for snapshot reports (default: the document's own date).")
+@click.option("--partition-date", type=DAY,
+              help="Partition for snapshot reports (default: the document's own date), or for a flat file with "
+                   "no rows (empty or header only), which has no date of its own to load into.")  # fmt: skip
 @click.option(
     "--encoding",
     help="Charset the file is in, as a download's Content-Type would declare it (e.g. Cp1252, utf8, Shift_JIS); "
@@ -619,12 +621,15 @@ def notifications_poll(refresh: bool) -> None:
         click.echo(f"recorded {n.describe()}")
     for r in result.rejected:
         click.echo(f"kept aside {r.sqs_message_id}: {r.reason}")
-    if refresh and result.status_changes:
+    if refresh:
         from orchestration.defs.extraction.assets import ACCOUNT_TAG
         from orchestration.defs.notifications.sensors import refresh_requests
+        from orchestration.notifications.refresh import read_pending
         from orchestration.pipeline import run_job
 
-        for request in refresh_requests(result.status_changes):
+        # Every recorded change no snapshot has followed yet, not only this call's (an earlier poll may
+        # have stopped between its commit and its refresh).
+        for request in refresh_requests(read_pending(settings.duckdb_path) or []):
             day = date.fromisoformat(request.partition_key)
             click.echo(f"account_refresh for {request.tags[ACCOUNT_TAG]} ({day})")
             run = run_job("account_refresh", day, day, raise_on_error=False, tags=request.tags)

@@ -19,6 +19,7 @@ from orchestration.catalogue.marketplaces import (
     Marketplace,
     Region,
     UnknownMarketplace,
+    header_languages,
     header_variants,
     marketplace,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "Marketplace",
     "Region",
     "UnknownMarketplace",
+    "header_languages",
     "header_variants",
     "marketplace",
 ]

@@ -109,3 +109,11 @@ def header_variants() -> dict[str, dict[str, dict[str, list[str]]]]:
     """
     with HEADER_VARIANTS_JSON.open(encoding="utf-8") as fh:
         return json.load(fh)["reports"]
+
+
+def header_languages() -> dict[str, tuple[str, ...]]:
+    """Report type -> the languages (ISO 639-1) Amazon writes its header in; every column of the report has a
+    variant in each (``header_variants.json``, ``header_languages``; checked by the catalogue's tests)."""
+    with HEADER_VARIANTS_JSON.open(encoding="utf-8") as fh:
+        table = json.load(fh)["header_languages"]
+    return {report: tuple(languages) for report, languages in table.items() if report != "about"}

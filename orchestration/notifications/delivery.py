@@ -31,8 +31,58 @@ from orchestration.notifications.alerts import Alert, acknowledgements, message,
 from orchestration.notifications.tables import ALERT_DELIVERIES, ensure_tables
 
 log = logging.getLogger(__name__)
-# Apprise logs service URLs at DEBUG; keep its own logger quiet (failures are captured per send).
-logging.getLogger("apprise").setLevel(logging.WARNING)
+
+
+class _SecretScrubber(logging.Filter):
+    """Rewrites records of the libraries a delivery goes through without the URLs' secret parts.
+
+    Apprise names the target host in its warnings (``... sending JSON notification to <host>``) and
+    urllib3 names it at DEBUG (``Starting new HTTP connection (1): <host>:80``); the host of a webhook
+    is often the secret part (per-user subdomains, internal hosts). The parts of every URL being
+    delivered to are registered for the duration of :func:`deliver`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: list[str] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            text = record.getMessage()
+            clean = scrub(text, self.secrets)
+            if clean != text:
+                record.msg, record.args = clean, None
+        return True
+
+
+_SCRUBBER = _SecretScrubber()
+#: Loggers of the libraries an Apprise send goes through (a filter applies to records created on its
+#: own logger, so each module's logger is named).
+_LIBRARY_LOGGERS = ("apprise", "urllib3", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry",
+                    "urllib3.response", "requests", "requests.packages.urllib3")  # fmt: skip
+
+
+def _configure_library_logging() -> None:
+    """Apprise's records reach only the capture of each send (scrubbed there), never the root logger.
+
+    Apprise logs at WARNING on every failed attempt and names the URL's host; propagated to the root
+    logger, that reached stderr (the CLI's handler) and Dagster's captured logs unscrubbed. Its logger
+    no longer propagates; a NullHandler keeps Python's last-resort handler from printing what nothing
+    else handles; the failure text is still captured per send (``apprise.LogCapture``), scrubbed and
+    stored in ``ops.alert_deliveries``.
+    """
+    apprise_logger = logging.getLogger("apprise")
+    apprise_logger.setLevel(logging.WARNING)  # its DEBUG lines list whole service URLs
+    apprise_logger.propagate = False
+    if not any(isinstance(h, logging.NullHandler) for h in apprise_logger.handlers):
+        apprise_logger.addHandler(logging.NullHandler())
+    for name in _LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _SCRUBBER not in logger.filters:
+            logger.addFilter(_SCRUBBER)
+
+
+_configure_library_logging()
 
 OPENED, ESCALATED, RESOLVED = "opened", "escalated", "resolved"
 
@@ -179,6 +229,17 @@ def deliver(
     if not targets:
         return result
     hidden = [*secrets, *(part for t in targets for part in t.secret_parts())]
+    _configure_library_logging()  # again: a logging set-up after our import may have reset it
+    _SCRUBBER.secrets = hidden
+    try:
+        _deliver_planned(con, targets, hidden, result, max_attempts, wait, send)
+    finally:
+        _SCRUBBER.secrets = []
+    log.info(result.summary())
+    return result
+
+
+def _deliver_planned(con, targets, hidden, result, max_attempts, wait, send) -> None:
     planned, result.skipped_acknowledged = plan(con, targets)
     for item in planned:
         title, body = message(item.alert, item.event)
@@ -208,8 +269,6 @@ def deliver(
             result.failed.append(item)
             log.warning("alert %s (%s) could not be delivered to a %s target after %d attempt(s)",
                         item.alert.alert_id, item.event, item.target.scheme, attempt)  # fmt: skip
-    log.info(result.summary())
-    return result
 
 
 def _log_attempt(con, item: Planned, attempt: int, ok: bool, error: str | None, title: str) -> None:

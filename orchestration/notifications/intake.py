@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -65,13 +65,20 @@ class Notification:
     sqs_message_id: str
     received_at: datetime
 
+    time_problems: tuple[str, ...] = ()
+    """Why ``eventTime`` / ``publishTime`` were not taken (absent, unreadable, implausible); the envelope keeps them."""
+
     def describe(self) -> str:
+        """One log line; never raises (it runs after the commit, before the delete)."""
         change = (
             f"{self.previous_account_status} -> {self.current_account_status}"
             if self.notification_type == ACCOUNT_STATUS_CHANGED
             else self.notification_type
         )
-        return f"{self.notification_id} {self.account_id}: {change} (event {self.event_time:%Y-%m-%d %H:%M} UTC)"
+        moment = self.event_time or self.publish_time
+        when = f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "time unknown"
+        problems = f"; {'; '.join(self.time_problems)}" if self.time_problems else ""
+        return f"{self.notification_id} {self.account_id}: {change} (event {when}{problems})"
 
 
 @dataclass(frozen=True)
@@ -116,22 +123,58 @@ class IntakeResult:
         )
 
 
-def _utc(value: object) -> datetime | None:
-    """An ISO 8601 timestamp (``2020-07-13T19:42:04.284Z``) as naive UTC; None when absent or unreadable."""
+#: How far after its receipt a notification's own time may lie before it is not taken (clocks drift a
+#: little; an event a day in the future is not a time Amazon wrote for a real event).
+_CLOCK_SKEW = timedelta(days=1)
+#: Notifications API v1 dates from 2020: an earlier time is not a real event time either.
+_EARLIEST = datetime(2020, 1, 1)
+
+
+def _utc(doc: Mapping, key: str, received_at: datetime, problems: list[str]) -> datetime | None:
+    """``doc[key]``, an ISO 8601 timestamp (``2020-07-13T19:42:04.284Z``), as naive UTC.
+
+    None, with the reason appended to ``problems``, when absent, not a string, unreadable, out of the
+    datetime range (``9999-12-31T23:00:00-05:00`` overflows in UTC) or implausible (before 2020 or more
+    than a day after the message was received). A bad time never refuses the notification: its status
+    change still counts, and downstream orders it by the next time it has (publish time, receipt).
+    """
+    value = doc.get(key)
+    if value is None:
+        problems.append(f"{key} absent")
+        return None
     if not isinstance(value, str) or not value:
+        problems.append(f"{key} is not a timestamp string ({type(value).__name__})")
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        utc = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        problems.append(f"{key} {value[:40]!r} is not a readable ISO 8601 timestamp")
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
+    if not _EARLIEST <= utc <= received_at + _CLOCK_SKEW:
+        problems.append(f"{key} {value[:40]!r} is implausible (before 2020 or after the message was received)")
+        return None
+    return utc
 
 
 def parse_message(
-    message_id: str, body: str, subscriptions: Mapping[str, str], received_at: datetime
+    message_id: str, body: object, subscriptions: Mapping[str, str], received_at: datetime
 ) -> Notification | Rejected:
-    """A message body -> a Notification, or a Rejected with the reason (never raises)."""
+    """A message body -> a Notification, or a Rejected with the reason. Never raises.
 
+    Whatever the body is (not JSON, nested too deep for the JSON reader, absurd values, a plugin of
+    the standard library failing), the outcome is a row to record: one message must never fail its
+    batch, or the batch would come back after every visibility timeout and block the queue.
+    """
+    text = body if isinstance(body, str) else "" if body is None else str(body)
+    try:
+        return _parse(message_id, text, subscriptions, received_at)
+    except Exception as exc:  # noqa: BLE001 - see the docstring: any failure is a reason to keep it aside
+        return Rejected(message_id, text, f"could not be read: {type(exc).__name__}: {str(exc)[:200]}", None, None,
+                        None, received_at)  # fmt: skip
+
+
+def _parse(message_id: str, body: str, subscriptions: Mapping[str, str], received_at: datetime):
     def reject(reason: str, doc: dict | None = None) -> Rejected:
         meta = (doc or {}).get("notificationMetadata") if isinstance(doc, dict) else None
         meta = meta if isinstance(meta, dict) else {}
@@ -140,21 +183,23 @@ def parse_message(
 
     try:
         doc = json.loads(body)
+    except RecursionError:
+        return reject("body is JSON nested deeper than the reader accepts (not an SP-API notification)")
     except ValueError as exc:
-        return reject(f"body is not JSON ({exc.msg} at character {exc.pos})")
+        reason = f"body is not JSON ({exc.msg} at character {exc.pos})" if isinstance(exc, json.JSONDecodeError) else (
+            f"body is not JSON ({exc})")  # fmt: skip
+        return reject(reason)
     if not isinstance(doc, dict):
-        return reject("body is JSON but not an object")
+        return reject(f"body is JSON but not an object (a {type(doc).__name__})")
     meta = doc.get("notificationMetadata")
     if not isinstance(meta, dict):
         return reject("no notificationMetadata object", doc)
-    notification_id, subscription_id = _str(meta.get("notificationId")), _str(meta.get("subscriptionId"))
-    notification_type = _str(doc.get("notificationType"))
-    if not notification_id:
-        return reject("notificationMetadata.notificationId is missing", doc)
-    if not notification_type:
-        return reject("notificationType is missing", doc)
-    if not subscription_id:
-        return reject("notificationMetadata.subscriptionId is missing", doc)
+    problem = _missing_or_mistyped(meta, "notificationMetadata.", "notificationId", "subscriptionId") or (
+        _missing_or_mistyped(doc, "", "notificationType"))  # fmt: skip
+    if problem:
+        return reject(problem, doc)
+    notification_id, subscription_id = meta["notificationId"], meta["subscriptionId"]
+    notification_type = doc["notificationType"]
     account = subscriptions.get(subscription_id)
     if account is None:
         return reject(
@@ -171,13 +216,16 @@ def parse_message(
                 "ACCOUNT_STATUS_CHANGED without payload.accountStatusChangeNotification.currentAccountStatus", doc
             )
         previous, current = _str(change.get("previousAccountStatus")), _str(change.get("currentAccountStatus"))
+    problems: list[str] = []
+    event_time = _utc(doc, "eventTime", received_at, problems)
+    publish_time = _utc(meta, "publishTime", received_at, problems)
     return Notification(
         notification_id=notification_id,
         notification_type=notification_type,
         notification_version=_str(doc.get("notificationVersion")),
         payload_version=_str(doc.get("payloadVersion")),
-        event_time=_utc(doc.get("eventTime")),
-        publish_time=_utc(meta.get("publishTime")),
+        event_time=event_time,
+        publish_time=publish_time,
         subscription_id=subscription_id,
         application_id=_str(meta.get("applicationId")),
         account_id=account,
@@ -187,7 +235,19 @@ def parse_message(
         envelope=body,
         sqs_message_id=message_id,
         received_at=received_at,
+        time_problems=tuple(problems),
     )
+
+
+def _missing_or_mistyped(obj: Mapping, prefix: str, *keys: str) -> str | None:
+    """The reason the first of ``keys`` that is not a non-empty string is unusable, else None."""
+    for key in keys:
+        value = obj.get(key)
+        if value is None or value == "":
+            return f"{prefix}{key} is missing"
+        if not isinstance(value, str):
+            return f"{prefix}{key} is not a string (a {type(value).__name__}: {str(value)[:40]})"
+    return None
 
 
 def _str(value: object) -> str | None:
@@ -219,11 +279,7 @@ def _insert_returning(con, table, rows: list[tuple], key: str) -> set[str]:
     return {r[0] for r in returned}
 
 
-def record_batch(
-    con: duckdb.DuckDBPyConnection, parsed: list[Notification | Rejected]
-) -> tuple[list[Notification], int, list[Rejected]]:
-    """Insert a batch in one transaction; returns (new notifications, duplicates, newly kept aside)."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+def _rows(parsed: list[Notification | Rejected], now: datetime) -> tuple[list[tuple], list[tuple]]:
     notifications: dict[str, Notification] = {}
     for item in parsed:
         if isinstance(item, Notification):
@@ -240,6 +296,12 @@ def record_batch(
          r.received_at)
         for r in rejects.values()
     ]  # fmt: skip
+    return rows, reject_rows
+
+
+def _insert(con: duckdb.DuckDBPyConnection, parsed: list[Notification | Rejected]) -> tuple[set[str], set[str]]:
+    """One transaction: (new notification ids, new kept-aside message ids); raises and rolls back on failure."""
+    rows, reject_rows = _rows(parsed, datetime.now(UTC).replace(tzinfo=None))
     con.execute("begin transaction")
     try:
         new_ids = _insert_returning(con, NOTIFICATIONS, rows, "notification_id")
@@ -248,9 +310,71 @@ def record_batch(
     except BaseException:
         con.execute("rollback")
         raise
-    well_formed = sum(isinstance(p, Notification) for p in parsed)
-    recorded = [n for n in notifications.values() if n.notification_id in new_ids]
-    return recorded, well_formed - len(recorded), [r for r in rejects.values() if r.sqs_message_id in new_rejects]
+    return new_ids, new_rejects
+
+
+def _storable(text: str) -> str:
+    """Text DuckDB can store whatever a body holds (lone surrogates escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+@dataclass
+class BatchOutcome:
+    """What recording one batch did."""
+
+    recorded: list[Notification] = field(default_factory=list)
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    unrecorded: set[str] = field(default_factory=set)
+    """SQS message ids that could be recorded neither as a row nor kept aside: left in the queue."""
+
+
+def record_batch(con: duckdb.DuckDBPyConnection, parsed: list[Notification | Rejected]) -> BatchOutcome:
+    """Insert a batch in one transaction (one row per notificationId, ``ON CONFLICT DO NOTHING``).
+
+    When the batch cannot be inserted (a value DuckDB will not store), each message is tried on its
+    own, and one that still fails is kept aside with the database's reason (body escaped): one message
+    never holds back the others. Only a message that cannot even be kept aside stays unrecorded
+    (and in the queue; logged as an error).
+    """
+    try:
+        new_ids, new_rejects = _insert(con, parsed)
+    except Exception as exc:  # noqa: BLE001 - retried message by message below
+        log.warning("a batch of %d message(s) could not be recorded at once (%s); recording one by one",
+                    len(parsed), type(exc).__name__)  # fmt: skip
+        new_ids, new_rejects, stored, unrecorded = set(), set(), [], set()
+        for item in parsed:
+            try:
+                ids, rejects = _insert(con, [item])
+            except Exception as exc:  # noqa: BLE001
+                item = Rejected(item.sqs_message_id, _storable(item.body if isinstance(item, Rejected) else
+                                item.envelope), f"could not be recorded: {type(exc).__name__}: {str(exc)[:200]}",
+                                _storable(item.notification_id or "") or None, None, None, item.received_at)  # fmt: skip
+                try:
+                    ids, rejects = _insert(con, [item])
+                except Exception as again:  # noqa: BLE001
+                    log.error("message %s could not be recorded nor kept aside (%s): left in the queue",
+                              item.sqs_message_id, type(again).__name__)  # fmt: skip
+                    unrecorded.add(item.sqs_message_id)
+                    continue
+            new_ids |= ids
+            new_rejects |= rejects
+            stored.append(item)
+        parsed = stored
+        outcome = BatchOutcome(unrecorded=unrecorded)
+    else:
+        outcome = BatchOutcome()
+    seen: set[str] = set()
+    for item in parsed:
+        if isinstance(item, Notification):
+            if item.notification_id in new_ids and item.notification_id not in seen:
+                outcome.recorded.append(item)
+                seen.add(item.notification_id)
+            else:
+                outcome.duplicates += 1
+        elif item.sqs_message_id in new_rejects:
+            outcome.rejected.append(item)
+    return outcome
 
 
 def drain(
@@ -312,25 +436,30 @@ def drain(
                 ensure_tables(writer)
                 subscriptions = subscription_map(writer)
             received_at = datetime.now(UTC).replace(tzinfo=None)
-            parsed = [parse_message(m["MessageId"], m.get("Body", ""), subscriptions, received_at) for m in messages]
-            recorded, duplicates, rejected = record_batch(writer, parsed)
+            parsed = [parse_message(m.get("MessageId", ""), m.get("Body", ""), subscriptions, received_at)
+                      for m in messages]  # fmt: skip
+            outcome = record_batch(writer, parsed)
             result.received += len(messages)
             result.batches += 1
-            result.recorded.extend(recorded)
-            result.duplicates += duplicates
-            result.rejected.extend(rejected)
-            for n in recorded:
-                log.info("notification recorded: %s", n.describe())
-            for r in rejected:
-                log.warning("notification message %s kept aside in %s: %s", r.sqs_message_id,
-                            NOTIFICATION_REJECTS.qualified, r.reason)  # fmt: skip
+            result.recorded.extend(outcome.recorded)
+            result.duplicates += outcome.duplicates
+            result.rejected.extend(outcome.rejected)
             if on_committed is not None:
                 on_committed(parsed)
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
-            deleted = sqs.delete_message_batch(QueueUrl=queue.queue_url, Entries=entries)
-            result.deleted += len(deleted.get("Successful", []))
-            for failure in deleted.get("Failed", []):  # comes back after the visibility timeout: harmless
-                log.warning("could not delete message %s from the queue: %s", failure.get("Id"), failure.get("Message"))
+            done = [m for m in messages if m.get("MessageId", "") not in outcome.unrecorded]
+            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)]
+            if entries:
+                deleted = sqs.delete_message_batch(QueueUrl=queue.queue_url, Entries=entries)
+                result.deleted += len(deleted.get("Successful", []))
+                for failure in deleted.get("Failed", []):  # comes back after the visibility timeout: harmless
+                    log.warning("could not delete message %s from the queue: %s", failure.get("Id"),
+                                failure.get("Message"))  # fmt: skip
+            # Logged after the delete: nothing said about a message can keep it in the queue.
+            for n in outcome.recorded:
+                log.info("notification recorded: %s", n.describe())
+            for r in outcome.rejected:
+                log.warning("notification message %s kept aside in %s: %s", r.sqs_message_id,
+                            NOTIFICATION_REJECTS.qualified, r.reason)  # fmt: skip
     finally:
         if con is None and writer is not None:
             writer.close()

@@ -29,7 +29,7 @@ from orchestration.parsing.documents import (
 )
 from orchestration.parsing.flat_files import FLAT_SPECS, parse_flat_file
 from orchestration.parsing.performance_reports import (
-    latest_reporting_date_to,
+    latest_reporting_day,
     parse_v1_xml,
     parse_v2_json,
     snapshot_partition_date,
@@ -46,7 +46,7 @@ __all__ = [
     "RejectedRow",
     "bytes_opener",
     "file_opener",
-    "latest_reporting_date_to",
+    "latest_reporting_day",
     "parse_bytes",
     "parse_document",
     "snapshot_partition_date",

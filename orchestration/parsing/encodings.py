@@ -9,10 +9,12 @@ Order of authority (the first that applies decides, and the load log records whi
 4. flat files: the marketplace's ``flat_file_encoding`` in the catalogue.
 A document that does not decode in the chosen encoding is refused with the encoding and the byte
 offset of the first bad sequence (decoding is incremental, so the offset is exact at any size).
-When only the catalogue names a single- or double-byte encoding (cp1252, cp932) and the whole
-document turns out to be valid UTF-8 with non-ASCII text, it is refused too: such bytes would
-decode without an error into mojibake (``Ã©`` for ``é``), and real cp1252/cp932 text with non-ASCII
-characters is practically never valid UTF-8; the message says to declare the encoding.
+When a single- or double-byte encoding (cp1252, cp932) was chosen -- by the catalogue, the download's
+charset or ``--encoding`` alike -- and the whole document is valid UTF-8 with non-ASCII text, it is
+refused before anything is parsed: such bytes decode without an error into mojibake (``Ã¤`` for
+``ä``), and real cp1252/cp932 text with non-ASCII characters is practically never valid UTF-8 (its
+accented letters and kana are single bytes or lead bytes UTF-8 does not allow there). The message
+shows the text both ways and says to declare the encoding the bytes have.
 
 Amazon names charsets the Java way (``Cp1252``, ``UTF8``, ``MS932``); :func:`python_codec` maps them.
 Shift_JIS is read as cp932 (Windows-31J), the superset Japanese Windows software writes: plain
@@ -51,14 +53,21 @@ _CHARSETS = {
     "utf-16": "utf-16",
     "utf-16le": "utf-16-le",
     "utf-16be": "utf-16-be",
+    "utf-32": "utf-32",
+    "utf-32le": "utf-32-le",
+    "utf-32be": "utf-32-be",
 }
 
 #: Byte-order marks and the codec they declare (longest first: the UTF-32 LE mark starts like UTF-16's).
 BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+#: Codecs that decode any UTF-8 byte sequence without an error into other characters (mojibake).
+UNICODE_CODECS = frozenset({"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"})
 
 _JAVA_CP = re.compile(r"^(?:cp|ibm|windows-?)(\d{3,4})$")
 
@@ -143,17 +152,13 @@ def iter_text(
     *,
     skip: int = 0,
     chunk_bytes: int = 1 << 20,
-    refuse_utf8: bool = False,
 ) -> Iterator[str]:
     """Decode ``stream`` incrementally; DocumentError with the encoding and byte offset on bad bytes.
 
     ``skip`` bytes (a byte-order mark) are read and dropped first; offsets count from the start of
-    the (decompressed) document. ``refuse_utf8``: raise at the end when the document is valid UTF-8
-    with non-ASCII bytes (see the module docstring; set when only the catalogue chose ``codec``).
+    the (decompressed) document.
     """
     decoder = codecs.getincrementaldecoder(codec)("strict")
-    utf8 = codecs.getincrementaldecoder("utf-8")("strict") if refuse_utf8 and codec != "utf-8" else None
-    non_ascii = False
     consumed = 0
     if skip:
         stream.read(skip)
@@ -173,23 +178,62 @@ def iter_text(
                 "(ahw import-report --encoding)",
             ) from None
         consumed += len(chunk)
-        if utf8 is not None:
-            try:
-                utf8.decode(chunk, final=not chunk)
-                non_ascii = non_ascii or not chunk.isascii()
-            except UnicodeDecodeError:
-                utf8 = None  # not UTF-8: the declared single-byte reading stands
-        if utf8 is not None and not chunk and non_ascii:
-            raise DocumentError.for_context(
-                context,
-                f"the document is valid UTF-8 with non-ASCII text, but nothing declares its encoding and the "
-                f"marketplace's usual encoding is {codec}: reading it as {codec} would garble every accented "
-                "character. Declare the encoding (ahw import-report --encoding utf8, or the real one)",
-            )
         if text:
             yield text
         if not chunk:
             return
+
+
+def utf8_sample(stream: BinaryIO, *, skip: int = 0, chunk_bytes: int = 1 << 20) -> str | None:
+    """A few characters around the first non-ASCII text of a document that is valid UTF-8 as a whole.
+
+    None when the document is not valid UTF-8 (it stops at the first invalid sequence, which in real
+    cp1252/cp932 text comes with the first accented letter or kana) or is plain ASCII (then every
+    ASCII-compatible encoding reads it the same).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    sample: str | None = None
+    if skip:
+        stream.read(skip)
+    while True:
+        chunk = stream.read(chunk_bytes)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError:
+            return None
+        if sample is None and not chunk.isascii():
+            at = next((i for i, ch in enumerate(text) if ord(ch) > 127), None)
+            if at is not None:  # the field (of its line) the first non-ASCII character is in
+                start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+                fields = text[start : end if end >= 0 else len(text)].split("\t")
+                sample = next(f for f in fields if not f.isascii()).strip()[:60]
+        if not chunk:
+            return sample
+
+
+def refuse_utf8_read_as(
+    stream: BinaryIO, codec: str, source: str | None, context: DocumentContext, *, skip: int = 0
+) -> None:
+    """DocumentError when ``codec`` is a legacy encoding and the document is valid UTF-8 with non-ASCII text.
+
+    Whoever declared ``codec`` (``source``: the catalogue, the download's charset, ``--encoding``), such
+    a document would load as mojibake without any error (breaker8 F10: ``beschädigt`` -> ``beschÃ¤digt``).
+    """
+    if codec in UNICODE_CODECS:
+        return
+    sample = utf8_sample(stream, skip=skip)
+    if sample is None:
+        return
+    garbled = sample.encode("utf-8").decode(codec, errors="replace")
+    who = {"catalogue": "the catalogue's usual encoding", "download charset": "the encoding the "
+           "download's charset declares", "import option": "the encoding --encoding declares"}.get(
+        source or "", f"the encoding ({source})")  # fmt: skip
+    raise DocumentError.for_context(
+        context,
+        f"the document is valid UTF-8 with non-ASCII text, but {who} is {codec}: read as "
+        f"{codec}, {sample!r} would load as {garbled!r} (mojibake). Refused rather than load it garbled; the bytes "
+        "are kept in landing. Declare the encoding they have (ahw import-report --encoding utf8)",
+    )
 
 
 #: Longest line a flat file may have, in characters: real rows are a few kB; without a bound a file
@@ -211,6 +255,12 @@ def iter_lines(chunks: Iterator[str], context: DocumentContext, max_line: int = 
         rest = lines.pop()
         for line in lines:
             number += 1
+            if len(line) > max_line:
+                raise DocumentError.for_context(
+                    context,
+                    f"line {number} is {len(line)} characters long, above the limit of {max_line}: not a "
+                    "tab-separated report (a binary file, or a gzip bomb?)",
+                )
             yield line[:-1] if line.endswith("\r") else line
         if len(rest) > max_line:
             raise DocumentError.for_context(

@@ -18,11 +18,13 @@ Per document:
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,11 +39,18 @@ from orchestration.parsing.documents import (
     ParseOptions,
     RejectedRow,
 )
-from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, resolve_encoding
-from orchestration.parsing.headers import HeaderMatcher, matcher, snake_case
-from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash
+from orchestration.parsing.encodings import UnknownCharset, iter_lines, iter_text, refuse_utf8_read_as, resolve_encoding
+from orchestration.parsing.headers import HeaderMatcher, matcher
+from orchestration.parsing.pii import classify_column, hashed_column_name, redact_row, salted_hash, scrub_free_text
 from orchestration.parsing.streams import Opener
-from orchestration.parsing.values import BY_DDL_TYPE, CellError, to_decimal, to_rating
+from orchestration.parsing.values import (
+    BY_DDL_TYPE,
+    CellError,
+    decimal_separators,
+    to_decimal,
+    to_rating,
+    to_timestamp,
+)
 from orchestration.raw_schema import REPORT_COLUMNS, parsed_arrow_schema
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, ReportType
 
@@ -61,6 +70,8 @@ class FlatSpec:
     """Source column (as the header maps it) -> hash column of the table (salted SHA-256)."""
     special: dict[str, Callable[[str], Any]] = field(default_factory=dict)
     """Column -> converter where the DDL type alone says too little (ratings are 1-5)."""
+    free_text: frozenset[str] = frozenset()
+    """Columns a buyer writes in: scrubbed of e-mail addresses and phone numbers before raw (pii.scrub_free_text)."""
 
     @property
     def typed_columns(self) -> tuple[str, ...]:
@@ -81,6 +92,7 @@ FLAT_SPECS: dict[str, FlatSpec] = {
         ),
         partition_column="last_updated_date",
         hashed={"buyer_email": "buyer_email_hash"},
+        free_text=frozenset({"buyer_requested_cancel_reason"}),
     ),
     SELLER_FEEDBACK.name: FlatSpec(
         table=SELLER_FEEDBACK.raw_table,
@@ -88,6 +100,7 @@ FLAT_SPECS: dict[str, FlatSpec] = {
         partition_column="feedback_date",
         hashed={"rater_email": "rater_email_hash"},
         special={"rating": to_rating},
+        free_text=frozenset({"comments"}),
     ),
     RETURNS.name: FlatSpec(
         table=RETURNS.raw_table,
@@ -115,6 +128,8 @@ class HeaderPlan:
     dropped: list[int] = field(default_factory=list)
     """Field indexes of dropped PII columns (redacted in rejected rows)."""
     unknown: list[str] = field(default_factory=list)
+    suspects: dict[str, str] = field(default_factory=dict)
+    """Unknown header -> the known column it resembles, which the document lacks (flag ``header_like_known_column``)."""
 
 
 def plan_headers(
@@ -129,6 +144,14 @@ def plan_headers(
     while width and not headers[width - 1].strip():
         width -= 1
     plan = HeaderPlan(headers=headers, width=width)
+    quoted = [h for h in headers[:width] if len(h) >= 2 and h.startswith('"') and h.endswith('"')]
+    if quoted and len(quoted) == width:
+        raise DocumentError.for_context(
+            context,
+            f"the header is CSV-quoted ({' | '.join(quoted[:3])} ...): the file was re-saved by a spreadsheet, "
+            "which adds quotes Amazon's tab-separated reports do not have. Load the file as downloaded, or save "
+            "it again as tab-separated text without quotes",
+        )
     for index, header in enumerate(headers[:width]):
         if not header.strip():
             raise DocumentError.for_context(context, f"header column {index + 1} is empty")
@@ -146,14 +169,15 @@ def plan_headers(
                 raise DocumentError.for_context(context, f"column {header!r} appears twice in the header")
             plan.hashed[target] = index
             continue
-        action = classify_column(snake_case(header))
+        action = classify_column(header)
         if action == "drop":
             plan.dropped.append(index)
             continue
-        if action == "hash":
-            plan.extra.append((hashed_column_name(header), index, True))
-        else:
-            plan.extra.append((header, index, False))
+        key = hashed_column_name(header) if action == "hash" else header
+        taken = {k for k, _, _ in plan.extra}
+        if key in taken:  # an unknown header written twice keeps both values: "Notes", "Notes (2)"
+            key = next(f"{key} ({n})" for n in range(2, width + 2) if f"{key} ({n})" not in taken)
+        plan.extra.append((key, index, action == "hash"))
         plan.unknown.append(header)
     missing = sorted(spec.required - plan.typed.keys())
     if missing:
@@ -176,7 +200,18 @@ def plan_headers(
         for header in plan.unknown:
             near = headers_matcher.closest_known(header)
             hints.append(f"{header} (like {near!r}?)" if near else header)
+            column = headers_matcher.column_for(near, language) if near else None
+            if column is not None and column not in plan.typed and spec.hashed.get(column) not in plan.hashed:
+                plan.suspects[header] = column
         warnings.append(f"unknown column(s) kept in extra_columns: {', '.join(hints)}")
+        if plan.suspects:
+            # a known column under a word the catalogue lacks: the column loads as NULL, so say so loudly
+            warnings.append(
+                "column(s) the report has are missing and unknown headers look like them: "
+                + ", ".join(f"{h!r} -> {c}" for h, c in plan.suspects.items())
+                + "; their values are in extra_columns, not in the columns. Add the words to "
+                "orchestration/catalogue/header_variants.json and load the document again"
+            )
     return plan
 
 
@@ -188,6 +223,10 @@ def _encoding(opener: Opener, options: ParseOptions, marketplace_encoding: str, 
         return resolve_encoding("tsv", head, options.declared_charset, options.charset_source, marketplace_encoding)
     except UnknownCharset as exc:
         raise DocumentError.for_context(context, str(exc)) from None
+
+
+#: A cell written over more lines than this is no comment cut by line breaks: its lines are kept aside.
+_MAX_ROW_LINES = 20
 
 
 def _split(line: str) -> list[str]:
@@ -208,26 +247,62 @@ def parse_flat_file(
     facts = DocumentFacts()
     codec, source, skip = _encoding(opener, options, mp.flat_file_encoding, context)
     facts.encoding, facts.encoding_source = codec, source
+    with opener() as stream:  # before any value is read: an error about a garbled value would mislead
+        refuse_utf8_read_as(stream, codec, source, context, skip=skip)
+
+    width: list[int] = []  # the header's width, once the header is planned
 
     def rows() -> Iterator[tuple[int, str]]:
-        """(row number, line): the header is row 0; blank lines are skipped but keep their number."""
+        """(row number, line): the header -- the first line that is not blank -- is row 0, rows are numbered
+        by their line after it; blank lines are skipped but keep their number. A row cut by a line break
+        inside a cell (a comment written on two lines) is one row again: a row with fewer fields than the
+        header is joined with the lines after it while each of them is short too and the joined row fits
+        (at most ``_MAX_ROW_LINES`` lines); otherwise it stays as it is and is kept aside whole."""
         with opener() as stream:
-            text = iter_text(stream, codec, context, skip=skip, refuse_utf8=source == "catalogue")
+            text = iter_text(stream, codec, context, skip=skip)
+            header_at: int | None = None
+            pending: tuple[int, str, int] | None = None  # (row number, text so far, lines joined)
             for number, line in enumerate(iter_lines(text, context)):
-                if number and not line.strip():
+                if header_at is None:
+                    if line.strip():
+                        header_at = number
+                        yield 0, line
                     continue
-                yield number, line
+                short = bool(width) and len(_split(line)) < width[0]
+                if pending is not None:
+                    row, so_far, joined = pending
+                    if short and joined < _MAX_ROW_LINES:
+                        candidate = f"{so_far}\n{line}"
+                        fields = _split(candidate)
+                        if _fits(fields, width[0]):
+                            pending = None
+                            yield row, candidate
+                            continue
+                        if len(fields) < width[0]:
+                            pending = (row, candidate, joined + 1)
+                            continue
+                    pending = None
+                    yield row, so_far
+                if not line.strip():
+                    continue
+                if short:
+                    pending = (number - header_at, line, 1)
+                    continue
+                yield number - header_at, line
+            if pending is not None:
+                yield pending[0], pending[1]
 
     lines = rows()
     first = next(lines, None)
-    if first is None or not first[1].strip():
-        if next(lines, None) is not None:
-            raise DocumentError.for_context(context, "the first line is empty: expected the header row")
+    if first is None:
         # an empty document: nothing happened in the window (Amazon's CANCELLED, as a file)
         return ParsedDocument(schema, lambda doc: iter(()), facts)
     lines.close()
     warnings: list[str] = []
     plan = plan_headers(spec, report_type.name, _split(first[1]), mp.language, context, warnings)
+    width.append(plan.width)
+    if plan.suspects:
+        facts.flag("header_like_known_column")
     ddl = spec.ddl_types
     date_columns = [c for c in plan.typed if ddl[c] == "DATE"]
     decisions = _decide_dates(spec, report_type, plan, date_columns, rows, mp, context, facts) if date_columns else {}
@@ -300,15 +375,28 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
     """Second pass: typed rows, batch by batch; rejected rows set aside; the share checked at the end."""
     ddl = spec.ddl_types
     converters: list[tuple[str, int, Callable[[str], Any] | None, bool]] = []
+    # timestamps without an offset are read in the marketplace's time zone and flagged (breaker8 L7)
+    zone = ZoneInfo(MARKETPLACES[context.marketplace_id].timezone)
+
+    def naive() -> None:
+        doc.facts.flag("naive_timestamps_in_marketplace_time")
+
     for column, index in plan.typed.items():
         if ddl[column] == "DATE":
             conv: Callable[[str], Any] | None = decisions[column].convert if column in decisions else _no_date
         else:
             conv = spec.special.get(column) or BY_DDL_TYPE[ddl[column]]
-        # VARCHAR cells stay as they are; DECIMAL cells are converted a batch at a time (below)
-        keep_text = ddl[column] in ("VARCHAR", "DECIMAL(18,2)")
-        converters.append((column, index, None if keep_text else conv, column in spec.required))
+        # VARCHAR cells stay as they are (buyers' free text scrubbed); DECIMAL cells are converted a batch
+        # at a time (below)
+        if column in spec.free_text:
+            conv = functools.partial(scrub_free_text, salt=options.salt)
+        elif ddl[column] == "TIMESTAMP":
+            conv = functools.partial(to_timestamp, naive_zone=zone, on_naive=naive)
+        elif ddl[column] in ("VARCHAR", "DECIMAL(18,2)"):
+            conv = None
+        converters.append((column, index, conv, column in spec.required))
     decimals = [(column, plan.headers[index]) for column, index in plan.typed.items() if ddl[column] == "DECIMAL(18,2)"]
+    separators: set[str] = set()  # decimal separators the document's money cells have shown (see _record_batch)
     absent = [c for c in spec.typed_columns if c not in plan.typed]
     headers = plan.headers
     salt = options.salt
@@ -353,7 +441,8 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
             index = plan.hashed.get(target)
             columns[target].append(salted_hash(fields[index], salt) if index is not None else None)
         if plan.extra:
-            extra = {key: (salted_hash(fields[i], salt) if hashed else fields[i]) for key, i, hashed in plan.extra}
+            extra = {key: (salted_hash(fields[i], salt) if hashed else scrub_free_text(fields[i], salt))
+                     for key, i, hashed in plan.extra}  # fmt: skip
             columns["extra_columns"].append(json.dumps(extra, ensure_ascii=False))
         else:
             columns["extra_columns"].append(None)
@@ -362,29 +451,36 @@ def _batches(spec, plan, decisions, rows, context, options, doc: ParsedDocument,
         columns["source_row_number"].append(number)
         count += 1
         if count >= options.batch_rows:
-            yield _record_batch(columns, decimals, schema, context)
+            yield _record_batch(columns, decimals, schema, context, separators)
             columns, count = empty(), 0
     if count:
-        yield _record_batch(columns, decimals, schema, context)
+        yield _record_batch(columns, decimals, schema, context, separators)
     _check_rejected_share(doc, options, context)
 
 
 _DECIMAL_TYPE = pa.decimal128(18, 2)
 #: What Arrow's cast reads exactly as the per-cell converter does: digits, an optional point and at most
-#: two places (more places are rounded half-even by the per-cell path).
+#: two places (anything else takes the per-cell path, which refuses what is not exact or is ambiguous).
 _PLAIN_DECIMAL = r"^[+-]?(\d+(\.\d{0,2})?|\.\d{1,2})$"
 
 
 def _record_batch(
-    columns: dict[str, list], decimals: list[tuple[str, str]], schema: pa.Schema, context: DocumentContext
-) -> pa.RecordBatch:
+    columns: dict[str, list], decimals: list[tuple[str, str]], schema: pa.Schema, context: DocumentContext,
+    separators: set[str],
+) -> pa.RecordBatch:  # fmt: skip
     """The batch's columns as Arrow arrays; DECIMAL columns cast from their text in one go.
 
     Arrow's cast accepts plain decimals with at most two places; anything else (a decimal comma,
-    ``+5``, three places to round, a malformed value) takes the per-cell path, which converts what
-    Amazon writes and names the row of a value that is no number.
+    ``+5``, three places, a malformed value) takes the per-cell path, which converts what Amazon writes
+    and names the row of a value that is no exact, unambiguous amount (``values.to_decimal``).
+    ``separators`` gathers, over the document so far and this batch, the decimal separators its money
+    cells show unambiguously (``4,50``, ``19.99``): a document that writes only decimal commas writes
+    ``1.234`` for 1234 (and the other way round); without such evidence ``1.234`` is refused.
     """
     arrays = {name: values for name, values in columns.items()}
+    for column, _ in decimals:
+        separators.update(decimal_separators(columns[column]))
+    decimal_separator = next(iter(separators)) if len(separators) == 1 else None
     for column, header in decimals:
         text = pa.array(columns[column], pa.string())
         if pc.all(pc.match_substring_regex(text, _PLAIN_DECIMAL)).as_py() is not False:
@@ -396,7 +492,7 @@ def _record_batch(
         converted = []
         for number, raw in zip(columns["source_row_number"], columns[column], strict=True):
             try:
-                converted.append(None if raw is None else to_decimal(raw))
+                converted.append(None if raw is None else to_decimal(raw, decimal_separator))
             except CellError as exc:
                 raise DocumentError.for_context(
                     context, f"row {number}, column {header!r}: value {raw!r} {exc}"

@@ -3,8 +3,8 @@
 V2 (``accountHealthReport-2020-11-18``): real payloads differ from Amazon's schema (orchestration/README.md,
 "Document formats"): nothing here assumes a key exists; the document and the marketplace's element are
 kept as received for the staging models. A ``performanceMetrics`` entry without ``marketplaceId`` in a
-document whose ``accountStatuses`` names a single marketplace belongs to that marketplace (flagged
-``marketplace_inferred``).
+document whose ``accountStatuses`` names a single marketplace -- or a single one that no other entry
+names -- belongs to that marketplace (flagged ``marketplace_inferred``).
 
 V1 (``GET_V1_SELLER_PERFORMANCE_REPORT``), as Amazon's report documentation describes it: metric
 families nested in groups, found by element name wherever they sit in the tree, each with its own
@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 from xml.etree.ElementTree import tostring as xml_tostring
@@ -44,7 +44,7 @@ from defusedxml import ElementTree as SafeET
 from orchestration.parsing.documents import DocumentContext, DocumentError, DocumentFacts, ParsedDocument, ParseOptions
 from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
 from orchestration.parsing.streams import Opener, read_whole
-from orchestration.parsing.values import parse_iso_timestamp
+from orchestration.parsing.values import written_date
 from orchestration.raw_schema import parsed_arrow_schema
 from orchestration.spapi.report_types import SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1, ReportType
 
@@ -155,10 +155,16 @@ def _marketplace_element(
     if len(anonymous) != 1:
         return None
     named = {e.get("marketplaceId") for e in statuses if isinstance(e, dict) and e.get("marketplaceId")}
+    with_entry = {m.get("marketplaceId") for m in entries if "marketplaceId" in m}
     if named == {context.marketplace_id}:
         warnings.append(
             f"the performanceMetrics entry has no marketplaceId; accountStatuses names only "
             f"{context.marketplace_id}, so it is that marketplace's"
+        )
+    elif named - with_entry == {context.marketplace_id}:
+        warnings.append(
+            f"the performanceMetrics entry without marketplaceId is the only one left and {context.marketplace_id} "
+            "the only marketplace of accountStatuses without an entry, so it is that marketplace's"
         )
     elif not named and len(entries) == 1:
         warnings.append("the only performanceMetrics entry has no marketplaceId; assumed the requested marketplace")
@@ -192,9 +198,13 @@ def _int_or_none(value: Any, what: str, warnings: list[str]) -> int | None:
     return n
 
 
-def latest_reporting_date_to(performance_metrics_json: str) -> datetime | None:
-    """Latest ``reportingDateTo`` (UTC naive) anywhere in a performanceMetrics element."""
-    latest: datetime | None = None
+def latest_reporting_day(performance_metrics_json: str) -> date | None:
+    """Latest ``reportingDateTo`` anywhere in a performanceMetrics element, as the calendar date it is written with.
+
+    The written date, not its UTC date: a window Amazon ends at ``2026-11-13T23:59:59-08:00`` ends on
+    13 November (the V1 ``timeFrame`` is read the same way).
+    """
+    latest: date | None = None
 
     def walk(node: Any) -> None:
         nonlocal latest
@@ -202,11 +212,11 @@ def latest_reporting_date_to(performance_metrics_json: str) -> datetime | None:
             for key, value in node.items():
                 if key == "reportingDateTo" and isinstance(value, str):
                     try:
-                        ts = parse_iso_timestamp(value)
+                        day = written_date(value)
                     except ValueError:
                         continue
-                    if latest is None or ts > latest:
-                        latest = ts
+                    if latest is None or day > latest:
+                        latest = day
                 else:
                     walk(value)
         elif isinstance(node, list):
@@ -580,9 +590,7 @@ def _xml_date(text: str | None, where: str, context: DocumentContext) -> date | 
     if text is None:
         return None
     try:
-        if "T" in text:
-            return parse_iso_timestamp(text).date()
-        return date.fromisoformat(text)
+        return written_date(text)  # a window is calendar days as Amazon writes them, never shifted to UTC
     except ValueError:
         raise DocumentError.for_context(context, f"{where}: value {text!r} is not an ISO date") from None
 
@@ -610,8 +618,7 @@ def snapshot_partition_date(report_type: ReportType, table: pa.Table) -> date | 
     if table.num_rows == 0:
         return None
     if report_type.name == SELLER_PERFORMANCE.name:
-        latest = latest_reporting_date_to(table.column("performance_metrics")[0].as_py())
-        return latest.date() if latest else None
+        return latest_reporting_day(table.column("performance_metrics")[0].as_py())
     if report_type.name == SELLER_PERFORMANCE_V1.name:
         ends = [d for d in table.column("window_end_date").to_pylist() if d is not None]
         return max(ends) if ends else None

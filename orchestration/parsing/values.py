@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from datetime import UTC, date, datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 
@@ -44,21 +44,50 @@ def to_rating(value: str) -> int:
 
 _DEC_QUANT = Decimal("0.01")
 _DEC_MAX = Decimal("9999999999999999.99")
-_DECIMAL_COMMA = re.compile(r"[+-]?\d+,\d{1,2}")
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_MONEY = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?")
 
 
-def to_decimal(value: str) -> Decimal:
-    """DECIMAL(18,2); a decimal comma without thousands separators (``12,50``) is read as EU sellers write it."""
+_UNAMBIGUOUS = re.compile(r"[+-]?\d*([.,])\d{1,2}")
+
+
+def decimal_separators(cells) -> set[str]:
+    """The decimal separators money cells show beyond doubt: one ``.`` or ``,`` with one or two digits after it."""
+    found = set()
+    for cell in cells:
+        if cell and (m := _UNAMBIGUOUS.fullmatch(cell.strip())):
+            found.add(m.group(1))
+    return found
+
+
+def to_decimal(value: str, decimal_separator: str | None = None) -> Decimal:
+    """DECIMAL(18,2) of a money cell, exactly as written, or CellError; never rounded.
+
+    Amazon writes plain decimals (``24.99``); EU sellers' files write a decimal comma (``12,50``). A
+    value is taken only when its reading is certain and exact in two places:
+    - one ``.`` or ``,`` with one or two digits after it is the decimal separator;
+    - exactly three digits after it with one to three before (``1.299``, ``12.999``, ``1,299``) is either
+      a thousands separator (1299) or three decimal places: refused as ambiguous, naming both readings,
+      unless ``decimal_separator`` says which one the document writes (its other money cells show only
+      that one: ``4,50`` beside ``1.234`` makes it 1234);
+    - more places than two are refused unless they are zeros (``0.005`` is not a cent amount; ``4.5000``
+      is 4.50); thousands separators with a decimal part (``1,024.50``, ``1.024,50``) are refused.
+    """
     v = value.strip()
-    if _DECIMAL_COMMA.fullmatch(v):
-        v = v.replace(",", ".")
-    if not _DECIMAL.fullmatch(v):
+    m = _MONEY.fullmatch(v)
+    if not m or not (m.group(2) or m.group(4)) or (m.group(3) and not m.group(4) and not m.group(2)):
         raise CellError("is not a decimal number")
-    try:
-        d = Decimal(v).quantize(_DEC_QUANT, rounding=ROUND_HALF_EVEN)
-    except InvalidOperation:
-        raise CellError("is not a decimal number") from None
+    sign, whole, separator, places = m.groups()
+    places = places or ""
+    if len(places) == 3 and 1 <= len(whole) <= 3 and not whole.startswith("0"):
+        if decimal_separator is not None and separator != decimal_separator:
+            return Decimal(f"{sign}{whole}{places}.00")
+        raise CellError(
+            f"is ambiguous: {separator!r} before three digits is a thousands separator ({whole}{places}) or a decimal "
+            f"separator ({whole}.{places}); refused rather than guess"
+        )
+    if len(places) > 2 and places[2:].strip("0"):
+        raise CellError(f"has {len(places)} decimal places: not an amount DECIMAL(18,2) holds exactly (never rounded)")
+    d = Decimal(f"{sign}{whole or '0'}.{(places + '00')[:2]}")
     if abs(d) > _DEC_MAX:
         raise CellError("does not fit DECIMAL(18,2)")
     return d
@@ -88,10 +117,38 @@ def parse_iso_timestamp(value: str) -> datetime:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
-def to_timestamp(value: str) -> datetime:
+def written_date(value: str) -> date:
+    """The calendar date an ISO 8601 date or timestamp is written with, offset or not (no conversion to UTC).
+
+    Amazon's report windows are calendar days of the marketplace: ``<end>2026-10-30T23:59:59-07:00</end>``
+    ends on 30 October, although that moment is 31 October in UTC. ValueError when it is no ISO date.
+    """
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
+    return datetime.fromisoformat(v).date()
+
+
+def to_timestamp(value: str, naive_zone: tzinfo | None = None, on_naive: Callable[[], None] | None = None) -> datetime:
+    """An ISO 8601 timestamp as naive UTC, or CellError.
+
+    Amazon writes offsets (``2026-11-20T23:30:00+09:00``); a timestamp without one (a spreadsheet's
+    re-save) is read in ``naive_zone`` -- the marketplace's time zone, in which Seller Central shows
+    times -- and ``on_naive`` is called so the load log can say so; without a zone it is taken as UTC.
+    """
+    v = value.strip()
+    if v.endswith(("Z", "z")):
+        v = v[:-1] + "+00:00"
     try:
-        return parse_iso_timestamp(value)
-    except ValueError:
+        parsed = datetime.fromisoformat(v)
+        if parsed.tzinfo is None:
+            if naive_zone is None:
+                return parsed
+            if on_naive is not None:
+                on_naive()
+            parsed = parsed.replace(tzinfo=naive_zone)
+        return parsed.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise CellError("is not an ISO 8601 timestamp") from None
 
 

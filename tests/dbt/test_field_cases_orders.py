@@ -7,6 +7,9 @@ all-orders documents through `ahw import-report` and `dbt build`, with their rig
 - 05: a cancelled seller-fulfilled order with is-buyer-requested-cancellation = true. Right values:
   the recomputed pre-fulfillment cancellation rate is 0 / 4, and that order is no defect in
   attribution or the roll-off calendar (it is listed among the cancellations, with its reason).
+- breaker8 F3 (tests/fixtures/breaker8/b8-07): a buyer-requested cancellation whose reason is the buyer's
+  own words with their name, e-mail and phone. Right values: no marts table holds any of them; the
+  mart lists the cancellation with the reason 'other'.
 Each case loads into its own account, beside the auxiliary V2 snapshot of Amazon.com.
 """
 
@@ -23,10 +26,11 @@ from orchestration.cli import main
 from tests.dbt.conftest import make_invoker
 
 CASES = Path(__file__).resolve().parents[1] / "fixtures" / "field_cases"
+BREAKER8 = Path(__file__).resolve().parents[1] / "fixtures" / "breaker8"
 US = "ATVPDKIKX0DER"
 ORDERS = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 SNAPSHOT_DAY = date(2026, 11, 7)  # reportingDateTo of the auxiliary snapshot's rating window
-MCF_CASE, BUYER_CANCEL_CASE = "field-case-04", "field-case-05"
+MCF_CASE, BUYER_CANCEL_CASE, FREE_TEXT_CASE = "field-case-04", "field-case-05", "breaker8-f3"
 BUYER_CANCELLED_ORDER = "111-0000500-0000004"
 
 
@@ -48,10 +52,11 @@ def warehouse(tmp_path_factory) -> Path:
         env.setenv("AHW_DUCKDB_PATH", str(db))
         env.delenv("AHW_PII_SALT", raising=False)
         for account, orders in (
-            (MCF_CASE, "04-orders-non-amazon-mcf.tsv"),
-            (BUYER_CANCEL_CASE, "05-orders-buyer-requested-cancel.tsv"),
+            (MCF_CASE, CASES / "04-orders-non-amazon-mcf.tsv"),
+            (BUYER_CANCEL_CASE, CASES / "05-orders-buyer-requested-cancel.tsv"),
+            (FREE_TEXT_CASE, BREAKER8 / "b8-07-orders-us-cancel-reason-pii.tsv"),
         ):
-            _import(ORDERS, account, CASES / orders)
+            _import(ORDERS, account, orders)
             _import("GET_V2_SELLER_PERFORMANCE_REPORT", account, CASES / "04-05-aux-v2-us-snapshot.json", SNAPSHOT_DAY)
         make_invoker(db, work)("build", "--exclude-resource-type", "unit_test")
     return db
@@ -108,3 +113,14 @@ def test_05_a_buyer_requested_cancellation_is_no_defect(warehouse):
     staged = query(warehouse, "select is_buyer_requested_cancellation, buyer_requested_cancel_reason, is_seller_cancelled "
                               "from staging.stg_spapi__order_items where amazon_order_id = ?", [BUYER_CANCELLED_ORDER])  # fmt: skip
     assert staged == [(True, "Order Created by Mistake", False)]
+
+
+def test_a_buyers_own_words_in_the_cancel_reason_reach_no_mart(warehouse):
+    listed = query(warehouse, "select amazon_order_id, cancelled_by, buyer_requested_cancel_reason "
+                              "from marts.fct_order_cancellations where account_id = ?", [FREE_TEXT_CASE])  # fmt: skip
+    assert listed == [("111-0000800-0000002", "buyer_request", "other")]
+    tables = query(warehouse, "select table_name from information_schema.tables where table_schema = 'marts'", [])
+    for (table,) in tables:
+        text = str(query(warehouse, f"select * from marts.{table}", []))
+        for secret in ("Jane", "jane.doe", "555-0100", "ordered twice"):
+            assert secret not in text, (table, secret)

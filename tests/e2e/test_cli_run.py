@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -113,9 +113,14 @@ def test_the_run_and_its_partitions_are_in_the_persistent_instance(cli_run):
     runs = instance.get_runs(dg.RunsFilter(job_name="daily_pipeline"))
     assert [r.status for r in runs] == [dg.DagsterRunStatus.SUCCESS]
     assert runs[0].tags["ahw/cli_pid"].isdigit()
-    for key in (["raw", "orders"], ["marts", "fct_account_health_rating"], ["exports", "serving_copy"]):
+    for key in (["marts", "fct_account_health_rating"], ["exports", "serving_copy"]):
         partitions = instance.get_materialized_partitions(dg.AssetKey(key))
         assert partitions == {d.isoformat() for d in DAYS}, key
+    # The account's first run also extracted AHW_HISTORY_DAYS of orders: recorded as those days' partitions.
+    settings = load_settings(cli_run["env"])
+    first = max(settings.partitions_start, DAYS[-1] - timedelta(days=settings.history_days - 1))
+    history = {(first + timedelta(days=i)).isoformat() for i in range((DAYS[-1] - first).days + 1)}
+    assert instance.get_materialized_partitions(dg.AssetKey(["raw", "orders"])) == history
 
 
 def test_the_cli_run_waited_for_the_writer_slot_the_test_held(cli_run):

@@ -5,6 +5,10 @@ without the URL. ``marts.fct_alerts`` is written by hand here (its SQL has its o
 from __future__ import annotations
 
 import json
+import logging
+import os
+import subprocess
+import sys
 from datetime import datetime
 
 import duckdb
@@ -129,3 +133,38 @@ def test_ahw_alerts_lists_and_acknowledges(tmp_path, monkeypatch):
     assert "[acknowledged]" in CliRunner().invoke(main, ["alerts"]).output
     unknown = CliRunner().invoke(main, ["alerts", "ack", "nope"])
     assert unknown.exit_code != 0 and "no alert nope" in unknown.output
+
+
+#: URLs whose every part is a canary: the host (breaker8 F7: a webhook host is often the secret), user,
+#: password, path and query token. Nothing listens there: every attempt fails and is logged by Apprise.
+CANARY_URLS = [
+    "json://canary-8f3k2tok.invalid/hook",
+    "json://canary-user1:canary-pass1@127.0.0.1:9/canary-path1?token=canary-tok1",
+    "mailtos://canary-user2:canary-pass2@canary-mx2.invalid?to=canary-rcpt@example.invalid",
+]
+
+
+@pytest.mark.parametrize("url", CANARY_URLS, ids=["host", "credentials-path-query", "mailto"])
+def test_no_part_of_an_alert_url_reaches_any_log_at_any_level(url, warehouse, caplog, capfd):
+    put_alert(warehouse, "s1", "high", 3)
+    caplog.set_level(logging.DEBUG)  # the root logger, as `ahw -v` and Dagster's handlers see it
+    result = deliver(warehouse, [url], wait=wait_none(), max_attempts=2)
+    assert len(result.failed) == 1
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert "canary" not in logged.lower()
+    # the failure itself is still recorded (without the URL), so nothing is lost by the silence
+    errors = warehouse.execute("select error from ops.alert_deliveries where not success").fetchall()
+    assert len(errors) == 2 and all(e[0] and "canary" not in e[0] for e in errors)
+
+
+def test_ahw_alerts_deliver_prints_no_part_of_the_url(tmp_path):
+    """breaker8's command: ``AHW_ALERT_URLS='json://canary-8f3k2tok.invalid/hook' ahw -v alerts deliver``."""
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        put_alert(con, "s1", "high", 3)
+    env = {**os.environ, "AHW_DUCKDB_PATH": str(path), "AHW_ALERT_URLS": CANARY_URLS[0]}
+    run = subprocess.run([sys.executable, "-m", "orchestration.cli", "-v", "alerts", "deliver"], env=env,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert run.returncode == 1 and "1 failed after retries" in run.stdout
+    assert "canary" not in (run.stdout + run.stderr).lower()

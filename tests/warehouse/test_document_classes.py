@@ -8,14 +8,17 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import date
+from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from orchestration.catalogue import MARKETPLACES, header_variants
+from orchestration.catalogue import MARKETPLACES, header_languages, header_variants
 from orchestration.parsing import DocumentError
 from orchestration.parsing.encodings import python_codec
 from orchestration.parsing.flat_files import FLAT_SPECS
-from orchestration.parsing.headers import matcher
+from orchestration.parsing.headers import header_key, matcher
 from orchestration.spapi.report_types import ORDERS, RETURNS, SELLER_FEEDBACK, SELLER_PERFORMANCE, SELLER_PERFORMANCE_V1
 from tests.warehouse.wh_samples import (
     FEEDBACK_HEADERS,
@@ -64,12 +67,10 @@ def test_every_marketplace_round_trips_feedback_and_returns(marketplace_id, decl
     assert {r["comments"] for r in table} == {text}
     assert parsed.unknown_columns == [] and parsed.facts.encoding == codec
     assert parsed.facts.encoding_source == ("download charset" if declared else "catalogue")
-    # A day above 12 rules month-first out, but a two-digit year last still reads as year-first too
-    # (25/11/26 = 2025-11-26): there the marketplace's usual format decides, and the load log says so.
-    decided_by = parsed.facts.date_formats["feedback_date"]["decided_by"]
-    ambiguous = mp.feedback_date_format.startswith("%d") and mp.feedback_date_format.endswith("%y")
-    assert decided_by == ("catalogue" if ambiguous else "document")
-    assert ("date_format_from_catalogue" in parsed.facts.flags) == ambiguous
+    # A day above 12 rules month-first out; with a two-digit year last, 03/11/26 also rules year-first out
+    # (2003 is no SP-API year): the document settles every marketplace's column, the catalogue is not asked.
+    assert parsed.facts.date_formats["feedback_date"]["decided_by"] == "document"
+    assert "date_format_from_catalogue" not in parsed.facts.flags
 
     returns = [return_row(f"ord-{i}", d.strftime(mp.returns_date_format), **{"Item Name": text,
                "Order date": d.strftime(mp.returns_date_format)}) for i, d in enumerate(DAYS)]  # fmt: skip
@@ -172,6 +173,80 @@ def test_every_header_variant_of_the_catalogue_maps_to_its_column():
                     assert m.column_for(name, language) == column, (report_type, language, name)
 
 
+def test_every_column_of_every_report_has_a_variant_in_each_of_its_header_languages():
+    # breaker8 F8: returns had English only for 22 of 33 columns, so a German header dropped them to extra_columns
+    languages = header_languages()
+    assert set(languages) == set(FLAT_SPECS) == set(header_variants())
+    catalogue = {mp.language for mp in MARKETPLACES.values()}
+    assert catalogue <= set(languages[SELLER_FEEDBACK.name]) and catalogue <= set(languages[RETURNS.name])
+    missing = {
+        (report_type, column, language)
+        for report_type, spec in FLAT_SPECS.items()
+        for column in spec.typed_columns + tuple(spec.hashed)
+        for language in languages[report_type]
+        if not header_variants()[report_type].get(column, {}).get(language)
+    }
+    assert missing == set()
+
+
+def test_no_word_names_two_columns_of_one_report_in_any_language():
+    for report_type, columns in header_variants().items():
+        owner: dict[str, str] = {}
+        for column, languages in columns.items():
+            for name in (n for names in languages.values() for n in names):
+                assert owner.setdefault(header_key(name), column) == column, (
+                    report_type,
+                    name,
+                    owner[header_key(name)],
+                )
+
+
+@pytest.mark.parametrize("language", header_languages()[RETURNS.name])
+@pytest.mark.parametrize("marketplace_id", ["ATVPDKIKX0DER", "A1PA6795UKMFR9"])
+def test_a_returns_report_in_any_header_language_fills_every_column_and_no_extra_column(language, marketplace_id):
+    columns = FLAT_SPECS[RETURNS.name].typed_columns
+    english = dict(zip(columns, RETURN_HEADERS, strict=True))
+    local = dict(zip(columns, localized(RETURNS.name, list(columns), language), strict=True))
+    filled = {"Seller RMA ID": "MRMA-1", "Return carrier": "DHL", "Tracking ID": "T1", "Label to be paid by": "Seller",
+              "Resolution": "StandardRefund", "Invoice number": "INV-1", "Return delivery date": "11/22/2026",
+              "SafeT action reason": "r", "SafeT claim id": "S1", "SafeT claim state": "Open",
+              "SafeT claim creation time": "11/23/2026", "SafeT claim reimbursement amount": "1.50"}  # fmt: skip
+    row = return_row("111-0000001-0000001", "11/20/2026", **filled)
+    data = tsv(list(local.values()), [{local[c]: row[english[c]] for c in columns}])
+    parsed = parse_all(RETURNS, data, marketplace_id, declared_charset="UTF-8")
+    assert parsed.unknown_columns == [] and not parsed.facts.flags
+    (loaded,) = parsed.table.to_pylist()
+    assert [c for c in columns if loaded[c] is None] == []
+    assert loaded["return_delivery_date"] == date(2026, 11, 22) and loaded["refunded_amount"] == Decimal("19.99")
+
+
+@pytest.mark.parametrize("language", header_languages()[ORDERS.name])
+def test_an_orders_report_in_any_header_language_fills_every_column(language):
+    spec = FLAT_SPECS[ORDERS.name]
+    columns = [*spec.typed_columns, *spec.hashed]
+    english = {c: c.replace("_", "-") for c in columns}
+    local = dict(zip(columns, localized(ORDERS.name, columns, language), strict=True))
+    row = order_row("503-1", "2026-11-20T10:15:00+09:00", **{"merchant-order-id": "M1", "order-channel": "x", "url": "u",
+                    "gift-wrap-price": "0", "gift-wrap-tax": "0", "promotion-ids": "P", "purchase-order-number": "7",
+                    "price-designation": "BusinessPrice", "is-iba": "false",
+                    "is-buyer-requested-cancellation": "true", "buyer-requested-cancel-reason": "No Longer Needed",
+                    "buyer-email": "a@b.jp"})  # fmt: skip
+    data = tsv(list(local.values()), [{local[c]: row[english[c]] for c in columns}])
+    parsed = parse_all(ORDERS, data, "A1VC38T7YXB528", declared_charset="UTF-8")
+    assert parsed.unknown_columns == []
+    (loaded,) = parsed.table.to_pylist()
+    assert [c for c in spec.typed_columns if loaded[c] is None] == [] and loaded["buyer_email_hash"]
+
+
+def test_an_unknown_header_like_a_column_the_document_lacks_is_flagged_and_warned():
+    headers = [*RETURN_HEADERS]
+    headers[headers.index("Is prime")] = "Is a prime"
+    parsed = parse_all(RETURNS, tsv(headers, [return_row("111-0000001-0000001", "11/20/2026", **{"Is a prime": "Y"})]))
+    assert parsed.facts.flags == ["header_like_known_column"]
+    assert any("'Is a prime' -> is_prime" in w for w in parsed.warnings)
+    assert parsed.table.to_pylist()[0]["is_prime"] is None
+
+
 def test_a_gzip_bomb_and_oversized_snapshots_fail_fast():
     bomb = gzip.compress(b"\0" * (8 * 1024 * 1024))
     with pytest.raises(DocumentError, match="larger than 1048576 bytes once decompressed"):
@@ -197,3 +272,144 @@ def test_too_many_rows_that_do_not_fit_refuse_the_document_and_their_text_is_red
     with pytest.raises(DocumentError, match=r"2 of 20 rows \(10.0%\) do not fit the header"):
         parse_all(ORDERS, data + tail + tail)
     assert parse_all(ORDERS, data + tail + tail, max_rejected_row_share=0.2).table.num_rows == 18
+
+
+CP1252_LETTERS = "äöüßÄÖÜéèêàçñóíúÉ€œšžÆøå¿¡"
+JAPANESE = "ステンレスボトル東京都配送遅延ありがとう"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.text(alphabet=st.sampled_from(list(CP1252_LETTERS + "abc xyz")), min_size=1, max_size=40).filter(
+        lambda t: not t.isascii() and t.strip() == t and t
+    ),
+    declared=st.sampled_from([None, ("Cp1252", "download charset"), ("windows-1252", "import option")]),
+)
+def test_utf8_text_read_in_a_legacy_code_page_is_refused_whoever_declared_it(text, declared):
+    """breaker8 F10: the mojibake check ran only when the catalogue chose the encoding."""
+    options = {"declared_charset": declared[0], "charset_source": declared[1]} if declared else {}
+    data = tsv(FEEDBACK_HEADERS, [["25.11.26", "1", text, "", "o-1", ""]])
+    with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*mojibake"):
+        parse_all(SELLER_FEEDBACK, data, "A1PA6795UKMFR9", **options)
+    legacy = data.decode().encode("cp1252")
+    try:
+        legacy.decode("utf-8")
+    except UnicodeDecodeError:  # real cp1252 text: every accented letter breaks UTF-8, so it loads exactly
+        right = parse_all(SELLER_FEEDBACK, legacy, "A1PA6795UKMFR9", **options)
+        assert right.table.column("comments").to_pylist() == [text]
+    else:  # 'Äœ' in cp1252 is the UTF-8 of 'Ĝ': the bytes cannot tell, and refusing is the safe side
+        with pytest.raises(DocumentError, match="mojibake"):
+            parse_all(SELLER_FEEDBACK, legacy, "A1PA6795UKMFR9", **options)
+
+
+@pytest.mark.parametrize("declared", [None, "Shift_JIS", "Windows-31J"])
+def test_utf8_japanese_read_as_cp932_is_refused(declared):
+    data = tsv(FEEDBACK_HEADERS, [["26/11/25", "1", JAPANESE, "", "o-1", ""]])
+    options = {"declared_charset": declared} if declared else {}
+    with pytest.raises(DocumentError, match="valid UTF-8 with non-ASCII text.*cp932"):
+        parse_all(SELLER_FEEDBACK, data, "A1VC38T7YXB528", **options)
+    right = parse_all(SELLER_FEEDBACK, data.decode().encode("cp932"), "A1VC38T7YXB528", **options)
+    assert right.table.column("comments").to_pylist() == [JAPANESE]
+
+
+#: Buyer-PII headers per language of the catalogue's header variants (breaker8 F2: they were kept in
+#: extra_columns). Each must be dropped, or hashed for e-mail addresses.
+PII_HEADERS = {
+    "en": ["Buyer Name", "buyerName", "Recipient", "Ship To", "ship-to", "deliver-to", "sold-to", "Customer Phone",
+           "ship-address-3", "Street", "House number", "City", "Town", "Zip code", "gift-message-text",
+           "Delivery instructions", "First name", "Surname"],
+    "de": ["Käufername", "Empfängername", "Kundenname", "Name des Empfängers", "Empfänger", "Vorname", "Nachname",
+           "Postleitzahl", "PLZ", "Straße", "Hausnummer", "Wohnort", "Lieferort", "Stadt", "Telefonnummer",
+           "Lieferadresse", "Geschenknachricht"],
+    "fr": ["Nom de l'acheteur", "Destinataire", "Prénom", "Nom", "Adresse de livraison", "Code postal", "Ville",
+           "Téléphone", "Message cadeau"],
+    "it": ["Nome acquirente", "Cognome", "Destinatario", "Indirizzo", "CAP", "Città", "Telefono"],
+    "es": ["Nombre del comprador", "Apellido", "Destinatario", "Dirección", "Código postal", "Ciudad", "Teléfono"],
+    "pt": ["Nome do comprador", "Endereço", "CEP", "Cidade", "Telefone", "Destinatário"],
+    "nl": ["Naam koper", "Ontvanger", "Achternaam", "Adres", "Postcode", "Woonplaats", "Telefoon"],
+    "sv": ["Köparens namn", "Mottagare", "Efternamn", "Adress", "Postnummer", "Stad", "Telefon"],
+    "pl": ["Nazwa kupującego", "Imię", "Nazwisko", "Odbiorca", "Adres", "Kod pocztowy", "Miejscowość", "Numer telefonu"],
+    "tr": ["Alıcı adı", "Ad", "Soyadı", "Müşteri", "Adres", "Posta kodu", "Şehir", "Telefon"],
+    "ja": ["購入者名", "お届け先氏名", "お届け先名", "受取人", "氏名", "お名前", "住所", "郵便番号", "電話番号", "ギフトメッセージ"],
+    "zh": ["买家姓名", "收件人", "收货人姓名", "地址", "邮编", "电话", "城市"],
+    "ar": ["اسم المشتري", "المستلم", "عنوان", "هاتف", "المدينة"],
+}  # fmt: skip
+EMAIL_HEADERS = ["buyer-email", "Käufer-E-Mail", "E-mail de l'acheteur", "Correo electrónico del comprador",
+                 "購入者のメールアドレス", "买家邮箱", "Alıcı e-posta adresi", "البريد الإلكتروني"]  # fmt: skip
+#: Not buyer data: the seller's own names, products, identifiers, Amazon's report columns.
+NOT_PII = ["Verkäufername", "Seller name", "Merchant name", "出品者名", "商品名", "Artikelname", "Produktname",
+           "customer-order-id", "merchant-order-id", "ad-id", "Versandart", "Notes", "Report date", "Sort order",
+           "Sales Channel", "ship-promotion-discount", "number-of-items"]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(PII_HEADERS))
+def test_buyer_pii_headers_of_every_catalogue_language_are_dropped(language):
+    from orchestration.parsing.pii import classify_column
+
+    assert {h: classify_column(h) for h in PII_HEADERS[language]} == dict.fromkeys(PII_HEADERS[language], "drop")
+
+
+def test_email_headers_are_hashed_and_other_headers_kept_including_every_catalogue_variant():
+    from orchestration.parsing.pii import classify_column
+
+    assert {h: classify_column(h) for h in EMAIL_HEADERS} == dict.fromkeys(EMAIL_HEADERS, "hash")
+    known = [n for cols in header_variants().values() for c, langs in cols.items() if not c.endswith("email")
+             for names in langs.values() for n in names]  # fmt: skip
+    known += ORDER_HEADERS + RETURN_HEADERS
+    wrong = {h: classify_column(h) for h in NOT_PII + known if classify_column(h) != "keep"}
+    assert {h: a for h, a in wrong.items() if h not in ("ship-city", "ship-postal-code")} == {}
+
+
+def test_an_unknown_buyer_pii_column_never_reaches_raw_in_any_language():
+    headers = [h for hs in PII_HEADERS.values() for h in hs]
+    row = order_row("503-1", "2026-11-20T10:15:00+09:00", **{h: f"secret-{i}" for i, h in enumerate(headers)})
+    parsed = parse_all(ORDERS, orders_doc(extra_headers=headers, rows=[row]))
+    text = json.dumps(parsed.table.to_pylist(), default=str)
+    assert "secret-" not in text and parsed.unknown_columns == []
+
+
+@pytest.mark.parametrize(
+    "text, scrubbed",
+    [
+        ("Please cancel - ordered twice. Jane Doe, jane.doe@example.com, 555-0100",
+         "Please cancel - ordered twice. Jane Doe, <email:{h}>, <phone>"),
+        ("call +49 30 1234567 or (03) 1234-5678", "call <phone> or <phone>"),
+        ("order 111-0000800-0000002 arrived 25.11.2026, 2 items", "order 111-0000800-0000002 arrived 25.11.2026, 2 items"),
+    ],
+)  # fmt: skip
+def test_free_text_loses_emails_and_phone_numbers(text, scrubbed):
+    from orchestration.parsing.pii import salted_hash, scrub_free_text
+
+    assert scrub_free_text(text, "s") == scrubbed.format(h=salted_hash("jane.doe@example.com", "s"))
+
+
+def test_a_line_above_the_limit_is_refused_wherever_it_is_in_the_document():
+    # breaker8 L9: the limit was checked only on the unterminated rest of a decoded chunk
+    from orchestration.parsing.encodings import MAX_LINE_CHARS
+
+    rows = [["11/25/26", "1", "x" * (MAX_LINE_CHARS + 10), "", "o-1", ""], ["11/25/26", "1", "ok", "", "o-2", ""]]
+    with pytest.raises(
+        DocumentError, match=rf"line 2 is {MAX_LINE_CHARS + 27} characters long, above the limit of {MAX_LINE_CHARS}"
+    ):
+        parse_all(SELLER_FEEDBACK, tsv(FEEDBACK_HEADERS, rows))
+
+
+def test_a_row_cut_by_line_breaks_is_rejoined_but_a_short_row_before_a_whole_one_is_kept_aside():
+    lines = [
+        "11/20/26\t2\tslow\t\to-1\t",
+        "11/21/26\t1\tBroken.",
+        "",
+        "Really.\t\to-2\t",
+        "stray",
+        "11/22/26\t2\tok\t\to-3\t",
+    ]
+    lines += [f"11/2{i % 8}/26\t2\tx\t\to-{i}\t" for i in range(4, 60)]
+    data = ("\t".join(FEEDBACK_HEADERS) + "\n" + "\n".join(lines) + "\n").encode()
+    parsed = parse_all(SELLER_FEEDBACK, data)
+    table = parsed.table.to_pylist()
+    assert [(r["order_id"], r["comments"], r["source_row_number"]) for r in table[:3]] == [
+        ("o-1", "slow", 1), ("o-2", "Broken.\n\nReally.", 2), ("o-3", "ok", 6)
+    ]  # fmt: skip
+    assert [(r.source_row_number, r.reason.split(":")[0]) for r in parsed.rejected] == [
+        (5, "1 fields but the header has 6")
+    ]

@@ -414,11 +414,30 @@ def test_decimal_cells_read_alike_in_the_batch_cast_and_the_per_cell_path():
     assert parse(ORDERS, orders_doc(rows=plain)).table.column("item_price").to_pylist() == [
         Decimal("19.99"), Decimal("5.00"), Decimal("0.50"),
     ]  # fmt: skip
-    eu = [order_row(str(i), "2026-05-01T00:00:00Z", **{"item-price": v}) for i, v in enumerate(["12,50", "1.235", "7"])]
+    eu = [
+        order_row(str(i), "2026-05-01T00:00:00Z", **{"item-price": v}) for i, v in enumerate(["12,50", "4.5000", "7"])
+    ]
     assert parse(ORDERS, orders_doc(rows=eu)).table.column("item_price").to_pylist() == [
-        Decimal("12.50"), Decimal("1.24"), Decimal("7.00"),
+        Decimal("12.50"), Decimal("4.50"), Decimal("7.00"),
     ]  # fmt: skip
-    for bad, problem in [("1e3", "is not a decimal number"), ("99999999999999999.99", "does not fit DECIMAL(18,2)")]:
+    for bad, problem in [("1e3", "is not a decimal number"), ("99999999999999999.99", "does not fit DECIMAL(18,2)"),
+                         ("1.235", "is ambiguous: '.' before three digits is a thousands separator (1235)"),
+                         ("0.005", "has 3 decimal places: not an amount DECIMAL(18,2) holds exactly")]:  # fmt: skip
         rows = [order_row("1", "2026-05-01T00:00:00Z"), order_row("2", "2026-05-01T00:00:00Z", **{"item-price": bad})]
         with pytest.raises(DocumentError, match=re.escape(f"row 2, column 'item-price': value '{bad}' {problem}")):
             parse(ORDERS, orders_doc(rows=rows))
+
+
+def test_a_document_writing_only_decimal_commas_reads_a_thousands_dot_and_one_writing_both_refuses_it():
+    commas = {"item-tax": "0,99", "shipping-price": "4,99", "shipping-tax": "0", "item-promotion-discount": "-2,00"}
+    rows = [
+        order_row(str(i), "2026-05-01T00:00:00Z", **{**commas, "item-price": v})
+        for i, v in enumerate(["1.234", "12,50"])
+    ]
+    assert parse(ORDERS, orders_doc(rows=rows)).table.column("item_price").to_pylist() == [
+        Decimal("1234.00"), Decimal("12.50")
+    ]  # fmt: skip
+    mixed = [order_row("1", "2026-05-01T00:00:00Z", **{**commas, "item-price": "1.234"}),
+             order_row("2", "2026-05-01T00:00:00Z", **{**commas, "item-price": "19.99"})]  # fmt: skip
+    with pytest.raises(DocumentError, match=re.escape("row 1, column 'item-price': value '1.234' is ambiguous")):
+        parse(ORDERS, orders_doc(rows=mixed))

@@ -11,6 +11,8 @@
 -- counts only the seller's cancellations of seller-fulfilled (MFN) Amazon marketplace orders; a
 -- cancellation the buyer requested (is-buyer-requested-cancellation, with the buyer's reason) and
 -- multi-channel fulfillment orders (sales channel Non-Amazon) are listed here but counted nowhere.
+-- BI tools read this mart: the buyer's reason shows only as one of the reasons Amazon offers, never as
+-- the buyer's own words.
 -- Incremental by order date like int_orders_rolled_up, which it reads.
 with
 
@@ -38,7 +40,18 @@ final as (
         cast(is_marketplace_order as boolean) as is_marketplace_order,
         cast(case when is_buyer_requested_cancellation then 'buyer_request' else 'seller' end as varchar)
             as cancelled_by,
-        cast(buyer_requested_cancel_reason as varchar) as buyer_requested_cancel_reason,
+        -- only the reasons Amazon offers the buyer (var buyer_cancel_reasons); free text can name the buyer
+        cast(case
+            when buyer_requested_cancel_reason is null then null
+            when
+                lower(trim(buyer_requested_cancel_reason)) in (
+                    {%- for reason in var('buyer_cancel_reasons') %}
+                        '{{ reason | lower | replace("'", "''") }}'{{ ',' if not loop.last }}
+                    {%- endfor %}
+                )
+                then trim(buyer_requested_cancel_reason)
+            else 'other'
+        end as varchar) as buyer_requested_cancel_reason,
         cast(is_marketplace_order and fulfillment_channel = 'MFN' and is_seller_cancelled as boolean)
             as is_in_cancellation_rate,
         cast(item_line_count as integer) as item_line_count

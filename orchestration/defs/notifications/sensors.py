@@ -3,7 +3,10 @@
 Each tick (every 30 s at most) drains the queue with the same code the demo and ``ahw notifications
 poll`` use (``orchestration/notifications/intake.py``): record in ``raw.notifications`` -> commit ->
 delete; malformed messages kept aside in ``raw.notification_rejects`` and reported in the tick's log.
-Every account whose status changed gets one ``account_refresh`` run for the notification's day. When
+Every account with a recorded status change that no snapshot has followed yet gets one
+``account_refresh`` run for the change's day: the decision is read from the warehouse each tick
+(``orchestration/notifications/refresh.py``), not from what this tick inserted, so a crash between
+the commit and the tick's return, or a change recorded by a run's own drain, still gets its run. When
 a run holds the DuckDB file the tick receives nothing and says so (the messages stay in the queue);
 without a queue (no live SQS settings, or no running sandbox) it says what to configure.
 
@@ -70,9 +73,11 @@ def refresh_requests(changes, today: date | None = None) -> list[dg.RunRequest]:
 def account_status_notifications(context: dg.SensorEvaluationContext):
     from orchestration.notifications.intake import WarehouseBusy, drain, queue_depth
     from orchestration.notifications.queue import QueueNotConfigured, queue_from_settings
+    from orchestration.notifications.refresh import read_pending, to_request
 
     settings = load_settings()
     cursor = json.loads(context.cursor) if context.cursor else {}
+    asked = cursor.get("refresh_requested", [])
     try:
         queue = queue_from_settings(settings)
     except QueueNotConfigured as exc:
@@ -104,8 +109,16 @@ def account_status_notifications(context: dg.SensorEvaluationContext):
                                + [cursor.get("last_event_time", "")]),
         "last_received_at": datetime.now(UTC).isoformat() if result.received else cursor.get("last_received_at"),
     }  # fmt: skip
-    if not result.received:
+    # What still waits for a refresh, from the warehouse (see refresh.py); None when a run holds the file.
+    pending = read_pending(settings.duckdb_path)
+    new = [] if pending is None else to_request(pending, asked)
+    if pending is not None:  # forget what a snapshot has since followed; remember what is asked now
+        still = {p.notification_id for p in pending}
+        cursor["refresh_requested"] = sorted({i for i in asked if i in still} | {p.notification_id for p in new})
+    else:
+        cursor["refresh_requested"] = asked
+    requests = refresh_requests(new)
+    if not result.received and not requests:
         return dg.SensorResult(skip_reason=dg.SkipReason("queue empty"), cursor=json.dumps(cursor))
-    requests = refresh_requests(result.status_changes)
     context.log.info(f"{result.summary()}; {len(requests)} account_refresh run(s) requested")
     return dg.SensorResult(run_requests=requests, cursor=json.dumps(cursor))

@@ -188,12 +188,12 @@ extracted as (
             when catalogue.has_target then json_extract_string(metric_objects.metric_object, '$.targetCondition')
         end as target_condition,
         json_extract_string(metric_objects.metric_object, catalogue.status_path) as amazon_status,
-        cast({{ spapi_timestamp(
+        {{ spapi_date(
             "json_extract_string(metric_objects.metric_object, '$.reportingDateRange.reportingDateFrom')"
-        ) }} as date) as window_start_date,
-        cast({{ spapi_timestamp(
+        ) }} as window_start_date,
+        {{ spapi_date(
             "json_extract_string(metric_objects.metric_object, '$.reportingDateRange.reportingDateTo')"
-        ) }} as date) as window_end_date,
+        ) }} as window_end_date,
         try_cast(
             json_extract_string(metric_objects.metric_object, '$.reportingDateRange.dateOffset.duration') as integer
         ) as window_duration_days

@@ -84,12 +84,12 @@ violations as (
         json_extract_string(metric_object, '$.status') as amazon_status,
         try_cast(json_extract_string(metric_object, '$.targetValue') as double) as target_value,
         json_extract_string(metric_object, '$.targetCondition') as target_condition,
-        cast({{ spapi_timestamp(
+        {{ spapi_date(
             "json_extract_string(metric_object, '$.reportingDateRange.reportingDateFrom')"
-        ) }} as date) as window_start_date,
-        cast({{ spapi_timestamp(
+        ) }} as window_start_date,
+        {{ spapi_date(
             "json_extract_string(metric_object, '$.reportingDateRange.reportingDateTo')"
-        ) }} as date) as window_end_date
+        ) }} as window_end_date
     from categorized
     where
         known_category_key is not null
