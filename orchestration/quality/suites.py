@@ -361,12 +361,12 @@ def mart_suites() -> list[Suite]:
                      "negative count would add rating points)"),
             _between("new_count", 0, None, "new defects since the previous snapshot are a count: >= 0"),
             _between("resolved_count", 0, None, "resolved defects since the previous snapshot are a count: >= 0"),
-            _between("points_per_violation", 0, None, "seed violation_categories: a violation costs points, it "
-                     "never earns them"),
+            _between("points_per_violation", 0, None, "calibrated or seed points: a violation costs points, it "
+                     "never earns them (the fit is bounded at 0)"),
             _between("points_deducted", 0, None, "a deduction is subtracted from the estimate: >= 0 here"),
-            _between("deduction_gap", 0, 0, "points_deducted = defects_count x points_per_violation while the "
-                     "category is open, 0 once it is resolved: the deduction the estimate subtracts is the one "
-                     "the seed prices"),
+            _between("deduction_gap", 0, 0, "points_deducted = defects_count x points_per_violation in whole "
+                     "points while the category is open, 0 once it is resolved: the deduction the estimate "
+                     "subtracts is the one its model (calibrated or seeds) prices"),
             _between("open_mismatch", 0, 0, "is_open means defects_count > 0: alerts and the critical override "
                      "read is_open"),
             _between("change_gap", 0, 0, "new_count - resolved_count must equal defects_count minus the previous "
@@ -388,11 +388,11 @@ def mart_suites() -> list[Suite]:
             _between("estimated_ahr_if_resolved", 0, 1000, "a what-if is a rating too: 0-1000"),
             _between("what_if_shortfall", None, 0, "resolving a violation never lowers the estimate: the what-if "
                      "rating is >= the estimate (a lower one would advise sellers backwards)"),
-            _between("fixed_components_count", 4, 4, "every rating has exactly its start, volume_credit, "
+            _between("fixed_components_count", 5, 5, "every rating has exactly its start, volume_credit, floor, "
                      "critical_override and clamp rows: a missing row breaks the waterfall chart"),
             _between("deduction_points", None, 0, "a deduction subtracts points"),
-            _between("deduction_gap", 0, 0, "a deduction's points are -defects_count x points_per_violation, "
-                     "as fct_policy_violations_daily prices them"),
+            _between("deduction_gap", 0, 0, "a deduction's points are -defects_count x points_per_violation in "
+                     "whole points, as fct_policy_violations_daily prices them"),
             _between("volume_credit_points", 0, 1000, "volume credit adds points (never negative)"),
             _between("basis_count", 0, None, "order and defect counts behind the points are >= 0"),
         ),
