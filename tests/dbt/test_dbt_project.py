@@ -183,10 +183,22 @@ def test_attribution_rolloff_and_summary(built_warehouse):
         from marts.fct_account_health_summary order by 1, 2""",
     )
     assert summary == [
-        ("acme", DE, dt.date(2026, 11, 5), 180, 194, "At Risk", "pre_fulfillment_cancellation_rate", True, None),
-        ("acme", US, dt.date(2026, 11, 5), None, 200, "Healthy", "late_shipment_rate", True, dt.date(2026, 11, 17)),
+        ("acme", DE, dt.date(2026, 11, 5), 180, 202, "Healthy", "pre_fulfillment_cancellation_rate", True, None),
+        ("acme", US, dt.date(2026, 11, 5), None, 212, "Healthy", "late_shipment_rate", True, dt.date(2026, 11, 17)),
         ("bolt", US, dt.date(2026, 11, 5), 0, 0, "Critical", "late_shipment_rate", True, None),
     ]
+    # The projection: bolt's critical violation stays open (nothing is resolved), so the band holds;
+    # the summary's next band change comes from fct_rating_projections, and both say seeds.
+    projection = query(
+        db,
+        """
+        select account_id, marketplace_id, next_band_change_date, next_projected_band, model_source
+        from marts.fct_account_health_summary order by 1, 2""",
+    )
+    assert projection == [("acme", DE, None, None, "seeds"), ("acme", US, None, None, "seeds"),
+                          ("bolt", US, None, None, "seeds")]  # fmt: skip
+    horizon = query(db, "select count(*), min(days_ahead), max(days_ahead) from marts.fct_rating_projections")
+    assert horizon == [(3 * 30, 1, 30)]
 
 
 def test_docs_generate(built_warehouse, tmp_path):
