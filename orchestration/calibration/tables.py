@@ -107,7 +107,10 @@ CATEGORY_POINT_COLUMNS: tuple[Column, ...] = (
     ),
 )
 
-TABLES: dict[str, tuple[Column, ...]] = {PARAMETERS_TABLE: PARAMETER_COLUMNS, CATEGORY_POINTS_TABLE: CATEGORY_POINT_COLUMNS}
+TABLES: dict[str, tuple[Column, ...]] = {
+    PARAMETERS_TABLE: PARAMETER_COLUMNS,
+    CATEGORY_POINTS_TABLE: CATEGORY_POINT_COLUMNS,
+}
 
 
 def ddl(table: str) -> str:

@@ -30,7 +30,12 @@ final as (
         coalesce(volumes.orders_in_window, 0) as orders_in_window,
         case
             when coalesce(volumes.is_orders_partition_loaded, false) then volumes.volume_credit_orders else 0
-        end as volume_credit_orders
+        end as volume_credit_orders,
+        -- the fit leaves out days whose order count is short (fewer covered days than the
+        -- extrapolation needs) or unknown: the credit there is not the one Amazon computes
+        coalesce(volumes.is_orders_partition_loaded, false)
+        and coalesce(volumes.order_days_loaded, 0) >= {{ var('volume_credit_min_days_loaded') }}
+            as is_volume_credit_orders_complete
     from snapshots
     left join volumes
         on
