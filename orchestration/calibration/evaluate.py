@@ -264,3 +264,53 @@ class _DbtInvoker:
                 if str(r.status) not in ("success", "pass")
             ]
             raise RuntimeError(f"dbt {' '.join(args)} failed: {outcome.exception or ''} {'; '.join(failed)}")
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def render(results: list[WorldResult], seconds: float):
+    """The evaluation as a rich Table: per world and overall, held-out days only, seeds vs calibrated.
+
+    Columns: mean / worst absolute error (points) and band agreement (percent of days), for the
+    days after the split on marketplaces with ahrScore (vs Amazon's reported rating) and without
+    it (vs the world's true rating)."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"ahw evaluate-rating: {len(results)} world(s), held-out days only, {seconds:.0f} s "
+        f"(goals: MAE <= {GOAL_MAE:.0f}, band agreement >= {GOAL_BAND_AGREEMENT:.0%}, worst < {GOAL_MAX_ERROR:.0f})",
+        show_lines=True,
+    )
+    for column in ("world", "days", "model", "MAE", "worst", "band agree", "goals", "findings"):
+        table.add_column(column, overflow="fold")
+    overall = {"calibrated": [], "seeds": []}
+    for r in results:
+        for part in ("reported", "unreported"):
+            for model, scores in (("seeds", r.seeds.get(part)), ("calibrated", r.calibrated.get(part))):
+                if scores is None or not scores.days:
+                    continue
+                overall[model].append((part, scores))
+                table.add_row(
+                    f"{r.seed} {part}" + (f"\n{r.rules}" if part == "reported" and model == "seeds" else ""),
+                    str(scores.days),
+                    model,
+                    _cell(scores.mae, ".1f"),
+                    f"{_cell(scores.max_error, '.0f')}\n{scores.worst}",
+                    _cell(None if scores.band_agreement is None else 100 * scores.band_agreement, ".1f") + "%",
+                    "met" if scores.meets_goals() else "missed",
+                    "; ".join(r.findings) if model == "calibrated" and part == "reported" else "",
+                )
+    for model in ("seeds", "calibrated"):
+        parts = overall[model]
+        days = sum(s.days for _, s in parts)
+        if not days:
+            continue
+        mae = sum(s.mae * s.days for _, s in parts) / days
+        agree = sum(s.band_agreement * s.days for _, s in parts) / days
+        worst = max(s.max_error for _, s in parts)
+        met = mae <= GOAL_MAE and agree >= GOAL_BAND_AGREEMENT and worst < GOAL_MAX_ERROR
+        table.add_row("overall", str(days), model, f"{mae:.1f}", f"{worst:.0f}", f"{100 * agree:.1f}%",
+                      "met" if met else "missed", "")  # fmt: skip
+    return table
