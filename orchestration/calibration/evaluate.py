@@ -171,7 +171,7 @@ def evaluate_world(seed: int, config: EvaluationConfig, work: Path) -> WorldResu
                 )  # fmt: skip
     result.seconds["extract_and_load"] = time.monotonic() - mark
 
-    dbt = _DbtInvoker(db_path, work / "dbt")
+    dbt = DbtInvoker(db_path, work / "dbt")
     mark = time.monotonic()
     dbt("seed")
     dbt("run", "--select", FEATURE_MODELS)
@@ -238,7 +238,7 @@ def _findings(result: WorldResult, fitted_days, all_days, calibration, split: da
     return out
 
 
-class _DbtInvoker:
+class DbtInvoker:
     """dbt in-process (dbtRunner) against one DuckDB file, with its own target and log folders."""
 
     def __init__(self, db_path: Path, work: Path):

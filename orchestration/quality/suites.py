@@ -30,7 +30,13 @@ MAX_VOLUME_RATIO = 5.0
 RECENT_DAYS = 14
 #: Amazon's freshest windows (late shipment, cancellations) end the day before the snapshot.
 MAX_SNAPSHOT_LAG_DAYS = 7
-#: Reported vs estimated rating: a gap above this is worth a look (warning only).
+#: Reported vs estimated rating: a gap above this is worth a look (warning only). Kept at 300, not
+#: tightened with the calibration: on reported days the calibrated estimate errs by a few points
+#: (``ahw evaluate-rating``: worst < 50 on held-out days where the hidden rules fit the model's form),
+#: but on days whose 180-day order count is short (fewer than var volume_credit_min_days_loaded days of
+#: orders loaded: the count is used as it is) or unknown (the day's orders partition never loaded: no
+#: credit) the credit is under-counted, and the credit alone can reach 800 points; a bound near the
+#: calibrated error would warn on every young warehouse for that reason.
 MAX_AHR_GAP = 300
 #: Policy categories one snapshot may list (the ~10 Amazon documents plus aliases and extra keys).
 MAX_POLICY_CATEGORIES = 16
@@ -331,7 +337,7 @@ def mart_suites() -> list[Suite]:
             _between("orders_180d", 0, None, "order counts are >= 0"),
             _between("aha_days_below_threshold", 0, 180, "count of days in a 180-day window"),
             _between("abs_ahr_gap", 0, MAX_AHR_GAP, "reported and estimated ratings drifting apart by more than "
-                     f"{MAX_AHR_GAP} points means the model (seeds) needs a look", severity="warning"),
+                     f"{MAX_AHR_GAP} points means the model (calibrated or seeds) needs a look", severity="warning"),
         ),
     )  # fmt: skip
     metrics = Suite(
