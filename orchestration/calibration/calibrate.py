@@ -14,7 +14,8 @@ import duckdb
 
 from orchestration.calibration.features import INTERMEDIATE, SEEDS, read_observations, read_seeds
 from orchestration.calibration.fit import Calibration, calibrate
-from orchestration.calibration.tables import replace_tables
+from orchestration.calibration.model import Parameters
+from orchestration.calibration.tables import CATEGORY_POINTS_TABLE, PARAMETERS_TABLE, SCHEMA, replace_tables
 
 #: The relations the fit reads (schema, name); dbt builds them.
 FEATURE_RELATIONS = (
@@ -24,8 +25,11 @@ FEATURE_RELATIONS = (
     (SEEDS, "violation_categories"),
     (SEEDS, "rating_bands"),
 )
-#: dbt selection that builds every feature the fit reads (with the seeds upstream of them).
-FEATURE_SELECTION = "+int_rating_observations_joined +int_policy_violations_scored"
+#: dbt selection that builds every relation of FEATURE_RELATIONS (the feature models with what is
+#: upstream of them, and the seeds the prior reads, some of which no feature model refs).
+FEATURE_SELECTION = (
+    "+int_rating_observations_joined +int_policy_violations_scored rating_parameters violation_categories rating_bands"
+)
 #: The last this many reported days are held out to choose the scope (pooled, account, own) and
 #: to report the error of a fit that did not see them: two weeks, as in `ahw evaluate-rating`.
 HOLDOUT_DAYS = 14
@@ -60,3 +64,30 @@ def calibrate_warehouse(
         fitted_at=datetime.now(UTC).replace(tzinfo=None),
     )
     return calibration, replace_tables(con, calibration.frames(seeds))
+
+
+def read_calibrated_parameters(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], Parameters]:
+    """The parameters ``calibration.*`` holds, per (account_id, marketplace_id), as :class:`Parameters`
+    (min and max rating from the seeds). Empty when nothing is calibrated."""
+    seeds = read_seeds(con)
+    points: dict[tuple[str, str], dict[str, float]] = {}
+    for account, marketplace, category, value in con.execute(
+        f"select account_id, marketplace_id, category, points_per_violation from {SCHEMA}.{CATEGORY_POINTS_TABLE}"
+    ).fetchall():
+        points.setdefault((account, marketplace), {})[category] = float(value)
+    rows = con.execute(f"select * from {SCHEMA}.{PARAMETERS_TABLE}").df()
+    return {
+        (row.account_id, row.marketplace_id): Parameters(
+            start_rating=row.start_rating,
+            volume_credit_orders_per_step=row.volume_credit_orders_per_step,
+            volume_credit_points_per_step=row.volume_credit_points_per_step,
+            volume_credit_max_points=row.volume_credit_max_points,
+            floor_without_serious_violations=row.floor_without_serious_violations,
+            critical_override_rating=row.critical_override_rating,
+            critical_override_delay_days=int(row.critical_override_delay_days),
+            points_per_violation=points.get((row.account_id, row.marketplace_id), {}),
+            min_rating=seeds.parameters.get("min_rating", 0.0),
+            max_rating=seeds.parameters.get("max_rating", 1000.0),
+        )
+        for row in rows.itertuples()
+    }
