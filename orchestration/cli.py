@@ -129,7 +129,7 @@ def evaluate_rating(seeds: tuple[int, ...], reported_days: int, holdout_days: in
     days and marketplaces the fit did not see (seeds model beside it)."""
     from rich.console import Console
 
-    from orchestration.calibration.evaluate import DEFAULT_SEEDS, EvaluationConfig, evaluate, render
+    from orchestration.evaluation.rating import DEFAULT_SEEDS, EvaluationConfig, evaluate, render
 
     config = EvaluationConfig(
         seeds=seeds or DEFAULT_SEEDS, reported_days=reported_days, holdout_days=holdout_days,

@@ -14,16 +14,16 @@ import duckdb
 import pandas as pd
 
 from orchestration.calibration.calibrate import read_calibrated_parameters
-from orchestration.calibration.evaluate import (
+from orchestration.calibration.features import read_observations, read_seeds
+from orchestration.calibration.model import predict
+from orchestration.calibration.tables import PARAMETERS_TABLE, SCHEMA, TABLES, column_names, replace_tables
+from orchestration.evaluation.rating import (
     ESTIMATE_MODELS,
     FEATURE_MODELS,
     DbtInvoker,
     EvaluationConfig,
     evaluate_world,
 )
-from orchestration.calibration.features import read_observations, read_seeds
-from orchestration.calibration.model import predict
-from orchestration.calibration.tables import PARAMETERS_TABLE, SCHEMA, TABLES, column_names, replace_tables
 from orchestration.sandbox.rating import TODAYS_RULES, draw_rating_rules
 
 SEED = 1
