@@ -1,9 +1,9 @@
 """One calibration of a warehouse: read the features dbt built, fit, replace the calibration tables.
 
-Called by the Dagster asset ``calibration/rating_parameters`` and by ``ahw evaluate-rating``. Needs
-the seeds and the two feature models (``intermediate.int_rating_observations_joined``,
-``intermediate.int_policy_violations_scored``) in the DuckDB file; :func:`features_built` says
-whether they are there.
+Called by the Dagster asset ``calibration/rating_parameters`` (``ahw evaluate-rating`` calls the fit
+itself, on the days before its split). Needs the seeds and the two feature models
+(``intermediate.int_rating_observations_joined``, ``intermediate.int_policy_violations_scored``) in
+the DuckDB file; :func:`features_built` says whether they are there.
 """
 
 from __future__ import annotations
