@@ -7,6 +7,7 @@ import dagster as dg
 from orchestration.defs.alerts.assets import alert_assets
 from orchestration.defs.alerts.schedules import alerts_job
 from orchestration.defs.alerts.sensors import alerts_after_failed_run
+from orchestration.defs.calibration.assets import calibration_assets
 from orchestration.defs.exports.assets import export_assets
 from orchestration.defs.extraction.assets import report_assets
 from orchestration.defs.extraction.checks import raw_checks
@@ -25,6 +26,7 @@ defs = dg.Definitions(
     assets=[
         *report_assets,
         *notification_assets,
+        *calibration_assets,
         *dbt_model_assets,
         *export_assets,
         *html_report_assets,

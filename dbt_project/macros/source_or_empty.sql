@@ -22,3 +22,21 @@
         {{ relation }}
     {%- endif -%}
 {%- endmacro %}
+
+{#
+    source_or_empty with the columns the source's YAML documents (name and data_type, in order), for
+    sources whose YAML is kept equal to the writer's DDL by a test (calibration.*).
+#}
+{% macro documented_source_or_empty(source_name, table_name) -%}
+    {%- set columns = {} -%}
+    {%- if execute -%}
+        {%- for node in graph.sources.values() -%}
+            {%- if node.source_name == source_name and node.name == table_name -%}
+                {%- for name, column in node.columns.items() -%}
+                    {%- do columns.update({name: column.data_type}) -%}
+                {%- endfor -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ source_or_empty(source_name, table_name, columns) }}
+{%- endmacro %}

@@ -135,7 +135,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
         )
         select * exclude (previous_defects_count), previous_defects_count,
             abs(coalesce(points_deducted, -1)
-                - case when is_open then defects_count * points_per_violation else 0 end) as deduction_gap,
+                - case when is_open then round(defects_count * points_per_violation) else 0 end) as deduction_gap,
             case when is_open is not distinct from (defects_count > 0) then 0 else 1 end as open_mismatch,
             case
                 when previous_defects_count is null
@@ -154,11 +154,12 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
         select *,
             abs(sum(points) over w - estimated_ahr) as components_gap,
             estimated_ahr - estimated_ahr_if_resolved as what_if_shortfall,
-            count(*) filter (where component_type in ('start', 'volume_credit', 'critical_override', 'clamp'))
+            count(*) filter (where component_type in ('start', 'volume_credit', 'floor', 'critical_override', 'clamp'))
                 over w as fixed_components_count,
             case when component_type = 'deduction' then points end as deduction_points,
             case when component_type = 'deduction'
-                 then abs(points + coalesce(basis_count, 0) * coalesce(points_per_violation, 0)) end as deduction_gap,
+                 then abs(points + round(coalesce(basis_count, 0) * coalesce(points_per_violation, 0))) end
+                as deduction_gap,
             case when component_type = 'volume_credit' then points end as volume_credit_points,
             rating_date as partition_date
         from marts.fct_rating_components

@@ -30,7 +30,13 @@ MAX_VOLUME_RATIO = 5.0
 RECENT_DAYS = 14
 #: Amazon's freshest windows (late shipment, cancellations) end the day before the snapshot.
 MAX_SNAPSHOT_LAG_DAYS = 7
-#: Reported vs estimated rating: a gap above this is worth a look (warning only).
+#: Reported vs estimated rating: a gap above this is worth a look (warning only). Kept at 300, not
+#: tightened with the calibration: on reported days the calibrated estimate errs by a few points
+#: (``ahw evaluate-rating``: worst 7, mean 1.2 on the held-out days of 4 worlds with other hidden rules),
+#: but on days whose 180-day order count is short (fewer than var volume_credit_min_days_loaded days of
+#: orders loaded: the count is used as it is) or unknown (the day's orders partition never loaded: no
+#: credit) the credit is under-counted, and the credit alone can reach 800 points; a bound near the
+#: calibrated error would warn on every young warehouse for that reason.
 MAX_AHR_GAP = 300
 #: Policy categories one snapshot may list (the ~10 Amazon documents plus aliases and extra keys).
 MAX_POLICY_CATEGORIES = 16
@@ -331,7 +337,7 @@ def mart_suites() -> list[Suite]:
             _between("orders_180d", 0, None, "order counts are >= 0"),
             _between("aha_days_below_threshold", 0, 180, "count of days in a 180-day window"),
             _between("abs_ahr_gap", 0, MAX_AHR_GAP, "reported and estimated ratings drifting apart by more than "
-                     f"{MAX_AHR_GAP} points means the model (seeds) needs a look", severity="warning"),
+                     f"{MAX_AHR_GAP} points means the model (calibrated or seeds) needs a look", severity="warning"),
         ),
     )  # fmt: skip
     metrics = Suite(
@@ -361,12 +367,12 @@ def mart_suites() -> list[Suite]:
                      "negative count would add rating points)"),
             _between("new_count", 0, None, "new defects since the previous snapshot are a count: >= 0"),
             _between("resolved_count", 0, None, "resolved defects since the previous snapshot are a count: >= 0"),
-            _between("points_per_violation", 0, None, "seed violation_categories: a violation costs points, it "
-                     "never earns them"),
+            _between("points_per_violation", 0, None, "calibrated or seed points: a violation costs points, it "
+                     "never earns them (the fit is bounded at 0)"),
             _between("points_deducted", 0, None, "a deduction is subtracted from the estimate: >= 0 here"),
-            _between("deduction_gap", 0, 0, "points_deducted = defects_count x points_per_violation while the "
-                     "category is open, 0 once it is resolved: the deduction the estimate subtracts is the one "
-                     "the seed prices"),
+            _between("deduction_gap", 0, 0, "points_deducted = defects_count x points_per_violation in whole "
+                     "points while the category is open, 0 once it is resolved: the deduction the estimate "
+                     "subtracts is the one its model (calibrated or seeds) prices"),
             _between("open_mismatch", 0, 0, "is_open means defects_count > 0: alerts and the critical override "
                      "read is_open"),
             _between("change_gap", 0, 0, "new_count - resolved_count must equal defects_count minus the previous "
@@ -388,11 +394,11 @@ def mart_suites() -> list[Suite]:
             _between("estimated_ahr_if_resolved", 0, 1000, "a what-if is a rating too: 0-1000"),
             _between("what_if_shortfall", None, 0, "resolving a violation never lowers the estimate: the what-if "
                      "rating is >= the estimate (a lower one would advise sellers backwards)"),
-            _between("fixed_components_count", 4, 4, "every rating has exactly its start, volume_credit, "
+            _between("fixed_components_count", 5, 5, "every rating has exactly its start, volume_credit, floor, "
                      "critical_override and clamp rows: a missing row breaks the waterfall chart"),
             _between("deduction_points", None, 0, "a deduction subtracts points"),
-            _between("deduction_gap", 0, 0, "a deduction's points are -defects_count x points_per_violation, "
-                     "as fct_policy_violations_daily prices them"),
+            _between("deduction_gap", 0, 0, "a deduction's points are -defects_count x points_per_violation in "
+                     "whole points, as fct_policy_violations_daily prices them"),
             _between("volume_credit_points", 0, 1000, "volume credit adds points (never negative)"),
             _between("basis_count", 0, None, "order and defect counts behind the points are >= 0"),
         ),

@@ -69,16 +69,17 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: Optional columns of the summary mart: role -> candidate names (the first one present is used).
 OPTIONAL_SUMMARY_COLUMNS: dict[str, tuple[str, ...]] = {
-    "model_source": ("model_source",),
-    "cause": ("band_cause", "rating_cause", "cause"),
-    "next_band_change_date": ("next_band_change_date", "projected_band_change_date", "first_band_change_date"),
-    "next_band": ("next_projected_band", "projected_band", "next_band"),
+    "model_source": ("model_source",),  # 'calibrated' or 'seeds' (the calibration of the estimate)
+    "cause": ("band_cause",),  # the cause of an At Risk or Critical band
+    "next_band_change_date": ("next_band_change_date",),  # from fct_rating_projections
+    "next_band": ("next_projected_band",),
 }
-#: A projected rating per account x marketplace x day (issue 11), when a model provides one.
-OPTIONAL_RATING_PROJECTION_TABLES = ("fct_rating_projections", "fct_account_health_rating_projections")
+#: The projected rating per account x marketplace x day for the next 30 days (dbt mart
+#: fct_rating_projections: violations leave the 180-day window, defects their metric windows).
+OPTIONAL_RATING_PROJECTION_TABLES = ("fct_rating_projections",)
 RATING_PROJECTION_COLUMNS = {
     "projection_date": ("projection_date",),
-    "projected_ahr": ("projected_ahr", "estimated_ahr"),
+    "projected_ahr": ("projected_ahr",),
 }
 #: The alerts mart (one row per alert episode); a warehouse of an older version may lack it.
 ALERTS_TABLE = "fct_alerts"

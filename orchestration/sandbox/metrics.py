@@ -283,7 +283,6 @@ def performance(world: World, account_name: str, marketplace_id: str, as_of: dat
         "account_status": status,
         "ahr_status": "GREAT" if score >= 200 else "WARNED",
         "ahr_score": score if marketplace_id in AHR_SCORE_MARKETPLACES else None,
-        "true_ahr_score": score,
         "orders_180d": world.orders_180d(account_name, marketplace_id, a),
         "mcf_orders_180d": mcf_180,
         "order_defect_rate": odr,

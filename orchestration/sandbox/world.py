@@ -24,10 +24,12 @@ some orders are cancelled by the seller, some at the buyer's request (with a rea
 multi-channel fulfillment have ``Non-Amazon`` orders in the all-orders report. Nothing happens after
 ``end_date`` 23:59:59 UTC: a document generated later shows the world as of that moment.
 
-The rating model here is the sandbox's *hidden* Amazon formula (200 + volume credit - points per
-open violation, 0 while a critical violation is open). The project's own estimate is a different,
-documented model; the gap between them is expected and tracked. How each Amazon metric counts
-orders is written down in ``metrics.py``.
+The rating here is the sandbox's *hidden* Amazon formula (200 + a capped volume credit - points per
+open violation, not below 200 without serious violations, 0 once a critical violation is open),
+whose unpublished numbers are drawn from the seed (``rating.py``; the default seed draws the rules
+the sandbox always had). Like Amazon's, it is in no document: the V2 report carries the counts and,
+for some marketplaces, ``ahrScore``; tests and the evaluation ask ``true_rating``. How each Amazon
+metric counts orders is written down in ``metrics.py``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,13 @@ from orchestration.sandbox.accounts import (
 from orchestration.sandbox.formats import date_formats, render_date
 from orchestration.sandbox.metrics import POLICY_CATEGORIES
 from orchestration.sandbox.orders import MAX_LIFECYCLE_DAYS, NON_AMAZON, Order
+from orchestration.sandbox.rating import (
+    DEFAULT_SEED,
+    SEVERITY_WEIGHT,
+    RatingRules,
+    draw_rating_rules,
+    severity_of,
+)
 
 __all__ = [
     "ACCOUNTS",
@@ -61,6 +70,7 @@ __all__ = [
     "RETURNS_COLUMNS",
     "Order",
     "Product",
+    "RatingRules",
     "SandboxAccount",
     "Violation",
     "World",
@@ -119,10 +129,6 @@ RETURNS_COLUMNS = [
     "Refunded Amount", "Category",
 ]  # fmt: skip
 
-# Severity -> relative weight of the points a violation costs (the at-risk scenario calibrates the
-# absolute points so the rating lands in the At Risk band at end_date).
-_SEVERITY_POINTS = {"low": 4, "medium": 8, "high": 16, "critical": 1000}
-
 # Simulation parameters of the sandbox's prices (not marketplace facts): units of a currency per USD,
 # sales tax or VAT rate per ship-to country (10% where not listed), currencies without minor units.
 _FX = {"USD": 1.0, "CAD": 1.36, "MXN": 17.0, "BRL": 5.0, "GBP": 0.79, "EUR": 0.92, "SEK": 10.5, "PLN": 4.0,
@@ -153,10 +159,13 @@ def _default_end_date() -> date:
 class WorldConfig:
     """Everything that determines the world. Same config -> same data, in any process."""
 
-    seed: int = 20261126
+    seed: int = DEFAULT_SEED
     end_date: date = field(default_factory=_default_end_date)
     days: int = 200
     volume_scale: float = 1.0
+    rating_rules: RatingRules | None = None
+    """The hidden rating formula; None draws it from ``seed`` (tests set one to know the truth they fit).
+    Never served: ``as_dict`` (the admin endpoint's view of the world) leaves it out, as Amazon's is unpublished."""
 
     def as_dict(self) -> dict:
         return {"seed": self.seed, "end_date": self.end_date.isoformat(), "days": self.days,
@@ -165,6 +174,9 @@ class WorldConfig:
 
 @dataclass(frozen=True)
 class Violation:
+    """``defects`` violations of one policy category opened on one day (the V2 report counts each one
+    in the category's ``defectsCount``); each costs the world's points for its category."""
+
     account_name: str
     marketplace_id: str
     category: str
@@ -172,7 +184,6 @@ class Violation:
     opened: date
     resolved: date | None
     defects: int
-    points: int
 
     def is_open(self, day: date) -> bool:
         return self.opened <= day and (self.resolved is None or day < self.resolved)
@@ -222,6 +233,7 @@ class World:
         self._by_name = {a.name: a for a in self.accounts}
         self._by_seller = {a.seller_id: a for a in self.accounts}
         self._lock = threading.Lock()
+        self.rules: RatingRules = self.config.rating_rules or draw_rating_rules(self.config.seed)
         self._catalogs = {a.name: self._catalog(a) for a in self.accounts}
         # Order ids carry a marketplace number: the world's marketplaces in account order.
         ordered = dict.fromkeys(m for a in self.accounts for m in a.marketplace_ids)
@@ -546,16 +558,12 @@ class World:
         rng = _rng(self.config.seed, acct.name, marketplace_id, "violations")
         out: list[Violation] = []
         first = self.start_date - timedelta(days=180)
-        # Background: occasional low-severity listing issues that get fixed within two weeks.
+        # Background: occasional low-severity issues (other policies, document requests) fixed within two weeks.
         day = first + timedelta(days=rng.randint(5, 40))
         while day <= self.end_date - timedelta(days=3):
-            cat = rng.choice(("listingPolicyViolations", "otherPolicyViolations"))
+            cat = rng.choice(("otherPolicyViolations", "documentRequests"))
             resolved = day + timedelta(days=rng.randint(3, 14))
-            out.append(
-                Violation(
-                    acct.name, marketplace_id, cat, "low", day, resolved, rng.randint(1, 3), _SEVERITY_POINTS["low"]
-                )
-            )
+            out.append(Violation(acct.name, marketplace_id, cat, severity_of(cat), day, resolved, rng.randint(1, 3)))
             day += timedelta(days=rng.randint(30, 70))
         if marketplace_id not in acct.affected_marketplace_ids:
             return out
@@ -563,24 +571,47 @@ class World:
             cats = ["receivedIntellectualPropertyComplaints", "productConditionCustomerComplaints",
                     "listingPolicyViolations", "productAuthenticityCustomerComplaints",
                     "restrictedProductPolicyViolations", "documentRequests"]  # fmt: skip
-            severities = ["high", "medium", "medium", "high", "medium", "low"]
             offsets = [56, 46, 37, 27, 16, 7]
-            weights = [_SEVERITY_POINTS[s] for s in severities]
-            base_end = self._base_score(acct.name, marketplace_id, self.end_date)
             target = 130 + rng.randint(0, 40)
-            total = max(0, base_end - target)
-            points = [total * w // sum(weights) for w in weights]
-            points[0] += total - sum(points)
-            for cat, sev, off, pts in zip(cats, severities, offsets, points, strict=True):
-                opened = self.end_date - timedelta(days=off + rng.randint(0, 2))
-                out.append(Violation(acct.name, marketplace_id, cat, sev, opened, None, rng.randint(1, 6), pts))
+            plan = [
+                (c, self.end_date - timedelta(days=off + rng.randint(0, 2)))
+                for c, off in zip(cats, offsets, strict=True)
+            ]
+            sizes = self._at_risk_defects(acct, marketplace_id, plan, out, target)
+            for (cat, opened), defects in zip(plan, sizes, strict=True):
+                if defects:
+                    out.append(Violation(acct.name, marketplace_id, cat, severity_of(cat), opened, None, defects))
         elif acct.scenario == "critical":
             crit = self.critical_date(acct.name)
-            out.append(Violation(acct.name, marketplace_id, "productSafetyCustomerComplaints", "critical", crit, None,
-                                 rng.randint(1, 3), _SEVERITY_POINTS["critical"]))  # fmt: skip
-            out.append(Violation(acct.name, marketplace_id, "suspectedIntellectualPropertyViolations", "high",
-                                 crit + timedelta(days=2), None, rng.randint(1, 4), _SEVERITY_POINTS["high"]))  # fmt: skip
+            assert crit is not None
+            for cat, opened, defects in (("productSafetyCustomerComplaints", crit, rng.randint(1, 3)),
+                                         ("suspectedIntellectualPropertyViolations", crit + timedelta(days=2),
+                                          rng.randint(1, 4))):  # fmt: skip
+                out.append(Violation(acct.name, marketplace_id, cat, severity_of(cat), opened, None, defects))
         return out
+
+    def _at_risk_defects(self, acct: SandboxAccount, marketplace_id: str, plan: list[tuple[str, date]],
+                         background: list[Violation], target: int) -> list[int]:  # fmt: skip
+        """How many violations each planned record of the at-risk scenario holds, so that the rating at
+        end_date lands on ``target`` (+/- half a violation's points and the noise) under this world's rules.
+
+        Shares of the deduction follow the severities (``SEVERITY_WEIGHT``); the first, oldest record
+        absorbs the rounding. Records that would overshoot a small deduction are left out (newest first).
+        Returns one count per planned record (0 = left out).
+        """
+        end, rules = self.end_date, self.rules
+        base = rules.start_rating + rules.volume_credit(self.orders_180d(acct.name, marketplace_id, end))
+        open_background = [v for v in background if v.is_open(end) and (end - v.opened).days < 180]
+        total = base - target - sum(rules.deduction(v, end) for v in open_background)
+        unit = [rules.points_per_violation[cat] * rules.fade((end - opened).days) for cat, opened in plan]
+        kept = len(plan)
+        while kept > 1 and sum(unit[:kept]) > total:
+            kept -= 1
+        weights = [SEVERITY_WEIGHT[severity_of(cat)] for cat, _ in plan[:kept]]
+        defects = [max(1, round(total * w / sum(weights) / u)) for w, u in zip(weights, unit[:kept], strict=True)]
+        rest = total - sum(d * u for d, u in zip(defects[1:], unit[1:kept], strict=True))
+        defects[0] = max(1, round(rest / unit[0]))
+        return defects + [0] * (len(plan) - kept)
 
     # ------------------------------------------------------------------ rating
     def orders_180d(self, account_name: str, marketplace_id: str, day: date) -> int:
@@ -588,19 +619,26 @@ class World:
         the volume behind the hidden rating's volume credit."""
         return sum(self._day_count(account_name, marketplace_id, day - timedelta(days=i)) for i in range(180))
 
-    def _base_score(self, account_name: str, marketplace_id: str, day: date) -> int:
-        """200 + ~4 points per 200 orders in the last 180 days (capped): the rating with no violations."""
-        return 200 + min(800, 4 * self.orders_180d(account_name, marketplace_id, day) // 200)
+    def _open_violations(self, account_name: str, marketplace_id: str, day: date) -> list[Violation]:
+        """Violations open on ``day`` and opened within the rating's 180-day window."""
+        return [v for v in self._violations[(account_name, marketplace_id)]
+                if v.is_open(day) and (day - v.opened).days < 180]  # fmt: skip
 
     def _true_score(self, account_name: str, marketplace_id: str, day: date) -> tuple[int, list[Violation]]:
-        open_now = [v for v in self._violations[(account_name, marketplace_id)]
-                    if v.is_open(day) and (day - v.opened).days < 180]  # fmt: skip
-        if any(v.severity == "critical" for v in open_now):
-            return 0, open_now
-        score = self._base_score(account_name, marketplace_id, day) - sum(v.points for v in open_now)
-        if all(v.severity == "low" for v in open_now):
-            score = max(score, 200)  # without serious violations the rating does not fall below 200
-        return max(0, min(1000, score)), open_now
+        open_now = self._open_violations(account_name, marketplace_id, day)
+        noise = self.rules.noise(account_name, marketplace_id, day.isoformat())
+        return self.rules.score(self.orders_180d(account_name, marketplace_id, day), open_now, day, noise), open_now
+
+    def true_rating(self, account_name: str, marketplace_id: str, day: date) -> int:
+        """Amazon's Account Health Rating (0-1000) of the marketplace on ``day`` (UTC) under this world's
+        hidden rules (``self.rules``), whether or not its V2 report carries ``ahrScore``.
+
+        The ground truth of tests and of ``ahw evaluate-rating`` only: no document or endpoint serves it
+        (the V2 report sends ``ahrScore`` for ``AHR_SCORE_MARKETPLACES`` only, as Amazon does "not always").
+        Raises KeyError for an account or marketplace the world does not have.
+        """
+        self._check(account_name, marketplace_id)
+        return self._true_score(account_name, marketplace_id, day)[0]
 
     # ------------------------------------------------------------------ rows (as rendered in TSVs)
     def _in_range(self, day: date) -> bool:

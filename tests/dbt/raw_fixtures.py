@@ -9,17 +9,21 @@ accounts x marketplaces, snapshots 2026-11-01 .. 2026-11-05 (SNAPSHOT_DATES):
   (preFulfillmentCancellationRate, warningStates, documentRequests, accountHealthRatingStatus),
   short timestamps ``2026-11-01T00:00Z``, no ahrScore. listingPolicyViolations = 2 (medium,
   4 points each -> 8). 420 orders purchased 2026-09-01 .. 2026-10-31 (every 7th AFN, orders
-  with n % 50 == 0 cancelled) -> volume credit floor(420 / 200) * 4 = 8. Estimate 200 + 8 - 8 = 200.
+  with n % 50 == 0 cancelled); orders partitions are loaded from 2026-09-01 on, so the volume
+  credit scales the count to 180 days: on Nov 1, 420 x 180 / 62 = 1219 -> floor(1219 / 200) * 4 =
+  24. Estimate 200 + 24 - 8 = 216.
   Feedback: ratings 1 and 2 (negative) and 3 (not) on three orders; two returns, one an A-to-z
   claim. V1 customer-service metrics on every day.
 - ``acme`` / DE (A1PA6795UKMFR9): Amazon's *example* spelling (prefulfillmentCancelRate,
   warningState, documentRequest, ahrStatus), long timestamps ``...T23:59:59Z``, ahrScore 180,
   lateShipmentRateList with a 10-day item (counts present) and a 30-day item without counts,
   a sparse ODR afn object without counts, an unknown key and account status SUSPENDED.
-  documentRequest defectsCount 3 (low, 2 points -> 6); 199 orders -> credit 0. Estimate 194.
+  documentRequest defectsCount 3 (low, 2 points -> 6); 199 orders (Nov 5: x 180 / 66 = 543) ->
+  credit 8. Estimate 202.
 - ``bolt`` / US: foodAndProductSafetyIssues (critical) 0 on Nov 1-2 and 1 from Nov 3 -> estimate
-  0 (Critical) from Nov 3; 200 orders -> credit 4 (estimate 204 on Nov 1-2). No orders partition
-  is loaded for Nov 5 -> volume credit unknown (0) that day. ahrScore 204 then 0.
+  0 (Critical) from Nov 3; 200 orders (Nov 2: x 180 / 63 = 571) -> credit 8 (estimate 208 on
+  Nov 1-2). No orders partition is loaded for Nov 5 -> volume credit unknown (0) that day.
+  ahrScore 204 then 0.
 """
 
 from __future__ import annotations

@@ -123,8 +123,9 @@ def test_account_page_has_every_section_with_titled_labelled_charts(report):
     band_labels |= {a["text"] for a in rating["layout"].get("annotations", [])}
     assert {"Healthy (200-1000)", "At Risk (100-199)", "Critical (0-99)"} <= band_labels
     estimated = next(t for t in rating["data"] if t["name"].startswith("Estimated"))
-    # bolt is rated 204 on Nov 1-2 and 0 once its critical violation is open (Nov 3-5).
-    assert estimated["y"][:2] == [204, 204] and estimated["y"][2:] == [0, 0, 0]
+    # bolt is rated 208 on Nov 1-2 (200 + 8: its orders scaled to 180 days, as tests/dbt computes by hand)
+    # and 0 once its critical violation is open (Nov 3-5).
+    assert estimated["y"][:2] == [208, 208] and estimated["y"][2:] == [0, 0, 0]
     violations = charts["chart-violations"]
     assert [t["name"] for t in violations["data"]] == ["Food and product safety issues (critical)"]
     assert violations["data"][0]["y"] == [0, 0, 1, 1, 1]
@@ -263,12 +264,13 @@ def test_a_rating_projection_adds_the_projected_line_and_days_to_the_band_change
     copy = tmp_path / "with_projection.duckdb"
     shutil.copy(marts_warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        # What a projected-rating model (issue 11) adds: a date per account x marketplace and a daily series.
-        con.execute("alter table marts.fct_account_health_summary add column next_band_change_date date")
+        # The projection marts (fct_rating_projections, the summary's next_band_change_date) exist; on the
+        # fixture nothing changes band within 30 days, so give acme/US a falling projection and a change date.
         con.execute(
             "update marts.fct_account_health_summary set next_band_change_date = date '2026-11-19' "
             "where account_id = 'acme' and marketplace_id = 'ATVPDKIKX0DER'"
         )
+        con.execute("drop table marts.fct_rating_projections")
         con.execute(
             """create table marts.fct_rating_projections as
                select 'acme' as account_id, 'ATVPDKIKX0DER' as marketplace_id,

@@ -125,7 +125,8 @@ def test_healthy_accounts_stay_healthy(small_world):
         for m in small_world.account(name).marketplace_ids:
             for back in range(0, 120, 15):
                 p = small_world.performance(name, m, eod(END - timedelta(days=back)))
-                assert p["true_ahr_score"] >= 200 and p["account_status"] == "NORMAL" and p["ahr_status"] == "GREAT"
+                assert small_world.true_rating(name, m, END - timedelta(days=back)) >= 200
+                assert p["account_status"] == "NORMAL" and p["ahr_status"] == "GREAT"
     assert small_world.performance("acme-home", "ATVPDKIKX0DER", eod(END))["ahr_score"] is not None
     assert small_world.performance("acme-home", "A2EUQ1WTGCTBG2", eod(END))["ahr_score"] is None
 
@@ -135,8 +136,11 @@ def test_at_risk_account_drifts_into_at_risk(small_world):
     for m in account.affected_marketplace_ids:
         early = small_world.performance("brightline-outdoor", m, eod(END - timedelta(days=70)))
         late = small_world.performance("brightline-outdoor", m, eod(END))
-        assert early["true_ahr_score"] >= 200 and early["account_status"] == "NORMAL"
-        assert 100 <= late["true_ahr_score"] <= 199 and late["account_status"] == "AT_RISK"
+        assert small_world.true_rating("brightline-outdoor", m, END - timedelta(days=70)) >= 200
+        assert early["account_status"] == "NORMAL"
+        assert (
+            100 <= small_world.true_rating("brightline-outdoor", m, END) <= 199 and late["account_status"] == "AT_RISK"
+        )
         assert late["ahr_status"] == "WARNED"
         if late["ahr_score"] is not None:
             assert 100 <= late["ahr_score"] <= 199

@@ -13,6 +13,10 @@
 -- whether the orders partition of that date was loaded at all (else the credit is unknown), and
 -- how many of the window's days have a loaded orders partition (coverage of the count).
 -- "Loaded" is what raw.load_log records (the loader logs every partition, empty ones too).
+-- volume_credit_orders is the count the volume credit uses: the window's orders when raw covers
+-- the whole window; while it covers only its last days (a young warehouse, a new account), the
+-- orders purchased since the first loaded partition scaled to the window's length, once at least
+-- var('volume_credit_min_days_loaded') days are covered (fewer days: the plain, short count).
 -- Incremental by snapshot date: a run rebuilds [min_date, max_date] from the per-day counts.
 with
 
@@ -68,6 +72,26 @@ loaded_order_days as (
 
 ),
 
+first_loaded as (
+
+    select
+        snapshots.account_id,
+        snapshots.marketplace_id,
+        snapshots.snapshot_date,
+        min(loaded_order_days.partition_date) as first_loaded_date
+    from snapshots
+    cross join parameters
+    inner join loaded_order_days
+        on
+            snapshots.account_id = loaded_order_days.account_id
+            and snapshots.marketplace_id = loaded_order_days.marketplace_id
+            and loaded_order_days.partition_date between
+            snapshots.snapshot_date - (parameters.volume_credit_window_days - 1)
+            and snapshots.snapshot_date
+    group by snapshots.account_id, snapshots.marketplace_id, snapshots.snapshot_date
+
+),
+
 windowed as (
 
     select
@@ -75,9 +99,19 @@ windowed as (
         snapshots.marketplace_id,
         snapshots.snapshot_date,
         coalesce(sum(daily_orders.orders_count), 0) as orders_in_window,
-        coalesce(sum(daily_orders.mcf_orders_count), 0) as mcf_orders_in_window
+        coalesce(sum(daily_orders.mcf_orders_count), 0) as mcf_orders_in_window,
+        -- counted apart for the extrapolation below: orders purchased since the first loaded
+        -- partition are all in raw (an order's versions are in partitions of its update dates)
+        coalesce(sum(daily_orders.orders_count) filter (
+            where daily_orders.order_date >= first_loaded.first_loaded_date
+        ), 0) as orders_since_first_loaded
     from snapshots
     cross join parameters
+    left join first_loaded
+        on
+            snapshots.account_id = first_loaded.account_id
+            and snapshots.marketplace_id = first_loaded.marketplace_id
+            and snapshots.snapshot_date = first_loaded.snapshot_date
     left join daily_orders
         on
             snapshots.account_id = daily_orders.account_id
@@ -118,8 +152,24 @@ final as (
         windowed.orders_in_window,
         windowed.mcf_orders_in_window,
         loaded_order_days.partition_date is not null as is_orders_partition_loaded,
-        loaded_days_in_window.order_days_loaded
+        loaded_days_in_window.order_days_loaded,
+        case
+            when
+                loaded_days_in_window.order_days_loaded >= {{ var('volume_credit_min_days_loaded') }}
+                and loaded_days_in_window.order_days_loaded < parameters.volume_credit_window_days
+                then round(
+                    windowed.orders_since_first_loaded * parameters.volume_credit_window_days
+                    / (windowed.snapshot_date - first_loaded.first_loaded_date + 1)
+                )
+            else windowed.orders_in_window
+        end as volume_credit_orders
     from windowed
+    cross join parameters
+    left join first_loaded
+        on
+            windowed.account_id = first_loaded.account_id
+            and windowed.marketplace_id = first_loaded.marketplace_id
+            and windowed.snapshot_date = first_loaded.snapshot_date
     inner join loaded_days_in_window
         on
             windowed.account_id = loaded_days_in_window.account_id

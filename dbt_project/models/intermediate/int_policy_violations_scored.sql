@@ -10,8 +10,13 @@
 -- reports, its change since the previous snapshot, and the points it costs under the seed
 -- violation_categories (unknown categories: severity 'unknown', 0 points, so they show up
 -- without moving the estimate until a data team rates them in the seed).
--- Incremental by snapshot date; the change on a run's first day is measured against the latest
--- earlier snapshot already in this table, as a full refresh would.
+-- open_since_date is the first snapshot of the category's current run of open snapshots (NULL
+-- while none is open): how long a critical violation has been showing, which the override's delay
+-- is measured from (rating_parameters.critical_override_delay_days).
+-- The points here are the seed's (the prior); the estimate applies the points in effect for the
+-- account x marketplace (calibrated or seed: int_violation_points_resolved).
+-- Incremental by snapshot date; the change and the run of open snapshots on a run's first day
+-- continue from the latest earlier snapshot already in this table, as a full refresh would.
 with
 
 violations as (
@@ -36,7 +41,8 @@ counts_in_order as (
         marketplace_id,
         category,
         snapshot_date,
-        defects_count
+        defects_count,
+        cast(null as date) as carried_open_since_date
     from violations
     {% if is_incremental() -%}
         union all
@@ -45,7 +51,8 @@ counts_in_order as (
             marketplace_id,
             category,
             snapshot_date,
-            defects_count
+            defects_count,
+            open_since_date as carried_open_since_date
         from {{ this }}
         where snapshot_date < {{ min_date() }}
         qualify row_number() over (
@@ -53,6 +60,20 @@ counts_in_order as (
                 order by snapshot_date desc
             ) = 1
     {%- endif %}
+
+),
+
+closed_runs as (
+
+    -- numbers the runs of open snapshots: the count of closed snapshots up to each one
+    select
+        *,
+        sum(case when coalesce(defects_count, 0) > 0 then 0 else 1 end) over (
+            partition by account_id, marketplace_id, category
+            order by snapshot_date
+            rows between unbounded preceding and current row
+        ) as closed_snapshots_so_far
+    from counts_in_order
 
 ),
 
@@ -66,8 +87,19 @@ previous_counts as (
         lag(defects_count) over (
             partition by account_id, marketplace_id, category
             order by snapshot_date
-        ) as previous_defects_count
-    from counts_in_order
+        ) as previous_defects_count,
+        case
+            when coalesce(defects_count, 0) > 0
+                then min(
+                        case
+                            when coalesce(defects_count, 0) > 0
+                                then coalesce(carried_open_since_date, snapshot_date)
+                        end
+                    ) over (
+                        partition by account_id, marketplace_id, category, closed_snapshots_so_far
+                    )
+        end as open_since_date
+    from closed_runs
 
 ),
 
@@ -75,7 +107,8 @@ with_previous as (
 
     select
         violations.*,
-        previous_counts.previous_defects_count
+        previous_counts.previous_defects_count,
+        previous_counts.open_since_date
     from violations
     inner join previous_counts
         on
@@ -111,6 +144,7 @@ final as (
         with_previous.defects_count > 0 as is_open,
         coalesce(categories.severity = 'critical', false) and with_previous.defects_count > 0
             as is_open_critical,
+        with_previous.open_since_date,
         with_previous.amazon_status,
         with_previous.target_value,
         with_previous.target_condition,

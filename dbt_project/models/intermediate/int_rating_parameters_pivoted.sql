@@ -18,8 +18,14 @@ final as (
             as volume_credit_points_per_step,
         cast(max(case when parameter_name = 'volume_credit_window_days' then parameter_value end) as integer)
             as volume_credit_window_days,
+        max(case when parameter_name = 'volume_credit_max_points' then parameter_value end)
+            as volume_credit_max_points,
+        max(case when parameter_name = 'floor_without_serious_violations' then parameter_value end)
+            as floor_without_serious_violations,
         max(case when parameter_name = 'critical_override_rating' then parameter_value end)
             as critical_override_rating,
+        cast(max(case when parameter_name = 'critical_override_delay_days' then parameter_value end) as integer)
+            as critical_override_delay_days,
         max(case when parameter_name = 'min_rating' then parameter_value end) as min_rating,
         max(case when parameter_name = 'max_rating' then parameter_value end) as max_rating,
         max(case when parameter_name = 'aha_threshold' then parameter_value end) as aha_threshold,

@@ -9,7 +9,9 @@
 -- One row per account x marketplace x rating_date (every day with a performance snapshot):
 -- our estimated AHR beside Amazon's reported one, the bands of both, Amazon's account status, the
 -- cause of an At Risk or Critical band (band_cause), Account Health Assurance eligibility and the
--- components of the estimate. Rebuilds [min_date, max_date]; the AHA window
+-- components of the estimate, with the model behind it (model_source: calibrated from the reported
+-- history, or the seeds; fit_scope and parameters_from: where the calibrated parameters were
+-- learned). Rebuilds [min_date, max_date]; the AHA window
 -- reads back aha_window_days before min_date so a one-day run equals a full refresh.
 with
 
@@ -126,6 +128,7 @@ final as (
         cast(aha_windows.start_rating as integer) as start_rating,
         cast(aha_windows.orders_180d as integer) as orders_180d,
         cast(aha_windows.mcf_orders_180d as integer) as mcf_orders_180d,
+        cast(aha_windows.volume_credit_orders as integer) as volume_credit_orders,
         cast(aha_windows.volume_credit as integer) as volume_credit,
         cast(aha_windows.is_volume_credit_known as boolean) as is_volume_credit_known,
         cast(aha_windows.order_days_loaded_180d as integer) as order_days_loaded_180d,
@@ -133,8 +136,12 @@ final as (
         cast(aha_windows.open_categories_count as integer) as open_categories_count,
         cast(aha_windows.open_defects_count as integer) as open_defects_count,
         cast(aha_windows.has_open_critical_violation as boolean) as has_open_critical_violation,
+        cast(aha_windows.is_critical_override_active as boolean) as is_critical_override_active,
         cast(aha_windows.unclamped_ahr as integer) as unclamped_ahr,
-        cast(aha_windows.report_id as varchar) as report_id
+        cast(aha_windows.report_id as varchar) as report_id,
+        cast(aha_windows.model_source as varchar) as model_source,
+        cast(aha_windows.fit_scope as varchar) as fit_scope,
+        cast(aha_windows.parameters_from as varchar) as parameters_from
     from aha_windows
     inner join first_seen
         on

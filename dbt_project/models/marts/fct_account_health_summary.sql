@@ -2,7 +2,9 @@
 -- dashboards (`select * from marts.fct_account_health_summary`): Amazon's reported AHR, our
 -- estimate and band, the metric pressing hardest on its target (value / target for LESS_THAN,
 -- shortfall / allowed shortfall for GREATER_THAN; >= 1 misses), the next roll-off of a defect,
--- and the 180-day order volume with multi-channel fulfillment orders counted apart.
+-- the 180-day order volume with multi-channel fulfillment orders counted apart, the model behind
+-- the estimate (model_source, parameters_from) and the first day its band is projected to change
+-- (fct_rating_projections).
 with
 
 ratings as (
@@ -20,6 +22,12 @@ metrics as (
 rolloffs as (
 
     select * from {{ ref('fct_defect_rolloff_calendar') }}
+
+),
+
+rating_projections as (
+
+    select * from {{ ref('fct_rating_projections') }}
 
 ),
 
@@ -91,6 +99,17 @@ next_rolloff as (
 
 ),
 
+band_change as (
+
+    select distinct
+        account_id,
+        marketplace_id,
+        first_band_change_date,
+        next_projected_band
+    from rating_projections
+
+),
+
 final as (
 
     select
@@ -120,7 +139,11 @@ final as (
         cast(next_rolloff.next_rolloff_date as date) as next_rolloff_date,
         cast(next_rolloff.next_rolloff_metric_name as varchar) as next_rolloff_metric_name,
         cast(next_rolloff.next_rolloff_fulfillment_channel as varchar) as next_rolloff_fulfillment_channel,
-        cast(next_rolloff.next_rolloff_defects_count as integer) as next_rolloff_defects_count
+        cast(next_rolloff.next_rolloff_defects_count as integer) as next_rolloff_defects_count,
+        cast(latest_rating.model_source as varchar) as model_source,
+        cast(latest_rating.parameters_from as varchar) as parameters_from,
+        cast(band_change.first_band_change_date as date) as next_band_change_date,
+        cast(band_change.next_projected_band as varchar) as next_projected_band
     from latest_rating
     left join worst_metric
         on
@@ -130,6 +153,10 @@ final as (
         on
             latest_rating.account_id = next_rolloff.account_id
             and latest_rating.marketplace_id = next_rolloff.marketplace_id
+    left join band_change
+        on
+            latest_rating.account_id = band_change.account_id
+            and latest_rating.marketplace_id = band_change.marketplace_id
 
 )
 
