@@ -36,8 +36,8 @@ def marts(tmp_path_factory):
         for account, report_type, case in IMPORTS:
             result = CliRunner().invoke(
                 main,
-                ["import-report", "--report-type", report_type, "--account", account, "--marketplace", US,
-                 str(CASES / case)],
+                ["import-report", "--report-type", report_type, "--account", account, "--new-account",
+                 "--marketplace", US, str(CASES / case)],
             )  # fmt: skip
             assert result.exit_code == 0, result.output
         make_invoker(db, work / "dbt")("build", "--exclude-resource-type", "unit_test")

@@ -35,7 +35,7 @@ BUYER_CANCELLED_ORDER = "111-0000500-0000004"
 
 
 def _import(report_type: str, account: str, path: Path, partition_date: date | None = None) -> None:
-    args = ["import-report", "--report-type", report_type, "--account", account, "--marketplace", US]
+    args = ["import-report", "--report-type", report_type, "--account", account, "--new-account", "--marketplace", US]
     if partition_date:
         args += ["--partition-date", partition_date.isoformat()]
     result = CliRunner().invoke(main, [*args, str(path)])

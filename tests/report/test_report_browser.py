@@ -91,7 +91,7 @@ COMMON_LABELS = {
 #: metric windows (roll-offs ahead) and no ahrScore; bolt / US is Critical with an ahrScore and none ahead.
 PAGES = {
     "acme-US": ("acme", {
-        "chart-components": ["Today's estimate, 200 points", "Listing policy violations (medium)"],
+        "chart-components": ["Today's estimate, 212 points", "Listing policy violations (medium)"],  # 200 + 20 credit - 8
         "chart-violations": ["Listing policy violations (medium)"],
         "chart-rolloff": ["Defective orders leaving each metric's window", "Defective orders (count)",
                           "Roll-off date (UTC)", "Order defect rate, MFN"],
