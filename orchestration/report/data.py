@@ -83,7 +83,16 @@ RATING_PROJECTION_COLUMNS = {
 #: The alerts mart (one row per alert episode); a warehouse of an older version may lack it.
 ALERTS_TABLE = "fct_alerts"
 #: Columns of the report's alerts frame (one row per episode; ``detail`` is the sentence alerts are sent with).
-ALERT_FRAME_COLUMNS = ("account_id", "marketplace_id", "kind", "severity", "first_seen", "last_seen", "resolved", "detail")
+ALERT_FRAME_COLUMNS = (
+    "account_id",
+    "marketplace_id",
+    "kind",
+    "severity",
+    "first_seen",
+    "last_seen",
+    "resolved",
+    "detail",
+)
 #: Contributors shown per dimension (SKU, ASIN): enough to act on, few enough to read on a laptop.
 TOP_CONTRIBUTORS = 10
 

@@ -310,6 +310,12 @@ class Landing:
         if digest.hexdigest() != landed.sha256:
             raise LandingError(f"{landed.path} changed since it was landed (sha256 {digest.hexdigest()[:12]}...)")
 
+    def opener(self, landed: LandedDocument, limit: int, context):
+        """An opener of the landed document as a bounded, gunzipped stream (``orchestration.parsing.streams``)."""
+        from orchestration.parsing.streams import file_opener
+
+        return file_opener(landed.path, limit, context)
+
     def load_meta(self, landed: LandedDocument) -> dict:
         return json.loads(landed.meta_path.read_text())
 

@@ -1,7 +1,12 @@
-"""One asset per SP-API report type: extract the partition's days and load them into ``raw``.
+"""One asset per SP-API report type: extract the partition's days, audit them, publish them to ``raw``.
 Each asset accepts a partition range in one run (single-run backfill policy), so a backfill of a
 quarter becomes a few 30-day order requests instead of ninety daily ones. Writers of the DuckDB file
 share the ``duckdb_writer`` pool, limited to one at a time in dagster.yaml.
+
+Write-audit-publish happens inside the step: the new versions are staged, the raw gate validates
+them, only those that pass replace the published partitions, and the gate's verdict is the asset's
+own blocking check (``checks.py``). A rejected version leaves the published one in place and is kept
+in ``raw_rejected.<table>`` with the run id; the step then fails with one line per rejected document.
 """
 
 from datetime import date, timedelta
@@ -10,6 +15,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.config import load_settings
+from orchestration.defs.extraction.checks import check_result, raw_check_specs
 from orchestration.defs.extraction.partitions import daily_partitions
 from orchestration.defs.extraction.resources import SpApiResource
 from orchestration.ingest import IngestFailed, SnapshotRefused, ingest
@@ -53,8 +59,9 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
         kinds={"duckdb", "python"},
         description=f"raw.{report_type.raw_table} from {report_type.name}: {report_type.description}",
         tags={"report_type": report_type.name},
+        check_specs=raw_check_specs(report_type.raw_table),
     )
-    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, spapi: SpApiResource) -> dg.MaterializeResult:
+    def _asset(context: dg.AssetExecutionContext, duckdb: DuckDBResource, spapi: SpApiResource):
         settings = load_settings()
         days = partition_days(context)
         connection = spapi.connection
@@ -63,6 +70,7 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
             f"{report_type.name}: {len(days)} day(s) {days[0]}..{days[-1]} for {len(accounts)} "
             f"account(s) ({connection.mode})"
         )
+        failed: IngestFailed | None = None
         try:
             with duckdb.get_connection() as con:
                 result = ingest(
@@ -74,16 +82,25 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
                     landing=Landing(settings.landing_dir),
                     salt=settings.pii_salt,
                     on_progress=context.log.info,
+                    run_id=context.run.run_id,
                 )
         except SnapshotRefused as exc:
             raise dg.Failure(str(exc), allow_retries=False) from None
         except IngestFailed as exc:
-            raise dg.Failure(
-                str(exc), metadata={k: dg.MetadataValue.text(str(v)) for k, v in exc.result.metadata().items()}
-            ) from None
+            failed, result = exc, exc.result
         for warning in result.warnings[:20]:
             context.log.warning(warning)
-        return dg.MaterializeResult(metadata={**result.metadata(), "report_type": report_type.name})
+        key = dg.AssetKey(["raw", report_type.raw_table])
+        checks = [check_result(result.audit_outcomes, result.rejected, key)] if raw_check_specs(key.path[-1]) else []
+        metadata = {**result.metadata(), "report_type": report_type.name}
+        if result.documents_published or failed is None:
+            yield dg.MaterializeResult(metadata=metadata, check_results=checks)
+        else:
+            yield from checks
+        if failed is not None:
+            raise dg.Failure(
+                str(failed), metadata={k: dg.MetadataValue.text(str(v)) for k, v in metadata.items()}
+            ) from None
 
     return _asset
 
