@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     """AHW_DUCKDB_MEMORY_LIMIT: DuckDB buffer pool cap for dbt builds (default 1GB; larger builds spill)."""
     dbt_threads: int = Field(default=2, ge=1, le=64, validation_alias=AliasChoices("AHW_DBT_THREADS"))
     """AHW_DBT_THREADS: dbt threads (the project's reference machine has 2 cores)."""
+    duckdb_lock_timeout_seconds: float = Field(
+        default=60.0, ge=0, validation_alias=AliasChoices("AHW_DUCKDB_LOCK_TIMEOUT")
+    )
+    """AHW_DUCKDB_LOCK_TIMEOUT: seconds a writer waits (with backoff) for another process to release the
+    DuckDB file before failing with the holder's process id (default 60; DuckDB allows one writer)."""
     max_document_bytes: int = Field(default=4 * 1024**3, gt=0, validation_alias=AliasChoices("AHW_MAX_DOCUMENT_BYTES"))
     """AHW_MAX_DOCUMENT_BYTES: largest decompressed report document accepted, in bytes (default 4 GiB,
     far above a real report: a month of a large seller's orders is a few hundred MB). A larger one, such
