@@ -307,7 +307,7 @@ def import_report(
         try:
             result = import_file(
                 con,
-                Landing(settings.landing_dir),
+                Landing(settings.landing_dir, settings.landing_key),
                 file,
                 rt,
                 account,
@@ -463,6 +463,27 @@ def alerts_deliver() -> None:
     click.echo(result.summary())
     if result.failed:
         sys.exit(1)
+
+
+@main.command("purge-landing")
+@click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
+def purge_landing(dry_run: bool) -> None:
+    """Delete landed orders, feedback and returns documents older than AHW_LANDING_RETENTION_DAYS.
+
+    The daily job does this after each of those reports; raw keeps every row loaded from them, and
+    their metadata stays (marked purged_at). Seller performance snapshots hold no buyer data and stay.
+    """
+    from orchestration.warehouse.landing import Landing
+
+    settings = load_settings()
+    before = settings.landing_purge_before
+    result = Landing(settings.landing_dir, settings.landing_key).purge(before, dry_run=dry_run)
+    for path in result.files:
+        click.echo(f"{'would purge' if dry_run else 'purged'} {path}")
+    click.echo(
+        f"{'would purge' if dry_run else 'purged'} {len(result.files)} file(s), {result.bytes} bytes, of "
+        f"{result.reports} report(s) dated before {before} (AHW_LANDING_RETENTION_DAYS={settings.landing_retention_days})"
+    )
 
 
 if __name__ == "__main__":

@@ -64,7 +64,7 @@ def test_flat_files_land_in_raw_with_the_worlds_row_counts(
     assert result.rows == sum(expected.values())
     assert result.stats.throttled_429 == 0
     # every document is kept as received, with its metadata beside it
-    landed = list((landing.root / report_type.key).rglob("*.gz"))
+    landed = list((landing.root / report_type.key).rglob("*.gz.fernet"))  # buyer data: encrypted at rest
     assert len(landed) == result.documents_landed > 0
     assert all(p.with_name(p.name.split(".")[0] + ".meta.json").exists() for p in landed)
 
@@ -208,7 +208,7 @@ def test_schema_drift_fails_naming_the_report_and_keeps_data(
     others = sum(len(a.marketplace_ids) for a in accounts) - 1
     result = err.value.result
     assert result.documents_landed + result.stats.cancelled_reports == others
-    bad = [p for p in (landing.root / "seller_feedback" / "acme-home" / "ATVPDKIKX0DER").glob("*.gz")]
+    bad = [p for p in (landing.root / "seller_feedback" / "acme-home" / "ATVPDKIKX0DER").glob("*.gz.fernet")]
     assert len(bad) == 2
 
 

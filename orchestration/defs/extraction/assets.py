@@ -7,6 +7,9 @@ Write-audit-publish happens inside the step: the new versions are staged, the ra
 them, only those that pass replace the published partitions, and the gate's verdict is the asset's
 own blocking check (``checks.py``). A rejected version leaves the published one in place and is kept
 in ``raw_rejected.<table>`` with the run id; the step then fails with one line per rejected document.
+
+Retention: each buyer-data asset (orders, feedback, returns) ends by purging its landed documents older
+than AHW_LANDING_RETENTION_DAYS (``Landing.purge``); raw keeps what was loaded from them.
 """
 
 from datetime import date, timedelta
@@ -21,7 +24,7 @@ from orchestration.defs.extraction.resources import SpApiResource
 from orchestration.ingest import IngestFailed, SnapshotRefused, ingest
 from orchestration.spapi.accounts import SellerAccount
 from orchestration.spapi.report_types import REPORT_TYPES, ReportType
-from orchestration.warehouse.landing import Landing
+from orchestration.warehouse.landing import Landing, holds_buyer_data
 
 DUCKDB_WRITER_POOL = "duckdb_writer"
 #: Run tag naming the one account a run extracts (the notification-triggered refresh); absent = all.
@@ -46,6 +49,17 @@ def partition_days(context: dg.AssetExecutionContext) -> list[date]:
     first = window.start.date()
     count = (window.end.date() - first).days
     return [first + timedelta(days=i) for i in range(count)]
+
+
+def purge_landing(report_type: ReportType, settings) -> dict[str, int]:
+    """The daily job's retention step for buyer data: landed documents of ``report_type`` dated before
+    today minus AHW_LANDING_RETENTION_DAYS are deleted (raw keeps their rows). Returns metadata."""
+    if not holds_buyer_data(report_type):
+        return {}
+    purged = Landing(settings.landing_dir, settings.landing_key).purge(
+        settings.landing_purge_before, report_types=[report_type]
+    )
+    return {"landing_files_purged": len(purged.files), "landing_bytes_purged": purged.bytes}
 
 
 def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
@@ -79,7 +93,7 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
                     connection=con,
                     accounts=accounts,
                     endpoint=connection.endpoint,
-                    landing=Landing(settings.landing_dir),
+                    landing=Landing(settings.landing_dir, settings.landing_key),
                     salt=settings.pii_salt,
                     on_progress=context.log.info,
                     run_id=context.run.run_id,
@@ -92,7 +106,7 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
             context.log.warning(warning)
         key = dg.AssetKey(["raw", report_type.raw_table])
         checks = [check_result(result.audit_outcomes, result.rejected, key)] if raw_check_specs(key.path[-1]) else []
-        metadata = {**result.metadata(), "report_type": report_type.name}
+        metadata = {**result.metadata(), "report_type": report_type.name, **purge_landing(report_type, settings)}
         if result.documents_published or failed is None:
             yield dg.MaterializeResult(metadata=metadata, check_results=checks)
         else:
