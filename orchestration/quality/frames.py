@@ -90,12 +90,22 @@ def frame_sql(suite: Suite, start: date, end: date, relations: Mapping[str, str]
         return f"select *{_RAW_DERIVED[table]} from {t(suite.table)} where partition_date between {s} and {e}"
     if suite.frame == "volume":
         # Pairs seen in the recent history x every day of the range, left-joined with the range's counts.
+        # The recent average is over the days that were loaded (raw.load_log): a day never extracted is
+        # unknown, not a day without rows, so a warehouse with one day of history compares with that day
+        # (dividing by 14 made the second day ever loaded look 14x too large).
         return f"""
-        with recent as (
-            select account_id, marketplace_id, count(*) / {RECENT_DAYS}.0 as recent_daily_rows
-            from {t(suite.table)}
-            where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
+        with loaded as (
+            select account_id, marketplace_id, count(distinct partition_date) as days_loaded
+            from {t("raw.load_log")}
+            where report_type = '{suite.report_type}'
+              and partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
             group by all
+        ), recent as (
+            select account_id, marketplace_id,
+                   count(*) / coalesce(any_value(l.days_loaded), {RECENT_DAYS}) as recent_daily_rows
+            from {t(suite.table)} left join loaded as l using (account_id, marketplace_id)
+            where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
+            group by account_id, marketplace_id
         ), days as (
             select cast(unnest(generate_series({s}, {e}, interval 1 day)) as date) as partition_date
         ), counts as (

@@ -192,8 +192,9 @@ def test_import_flat_file_round_trip(con, landing, tmp_path):
     assert result.report_id.startswith("import-") and len(result.report_id) == len("import-") + 16
     assert result.partition_dates == [date(2026, 11, 20), date(2026, 11, 21)]
     assert result.load.rows_per_partition == {date(2026, 11, 20): 1, date(2026, 11, 21): 1}
-    assert result.landed.path.read_bytes() == src.read_bytes()
-    assert result.landing_file == f"returns/acme/{US}/{result.report_id}.tsv.gz"
+    with landing.open_plain(result.landed.path) as fh:
+        assert fh.read() == src.read_bytes()
+    assert result.landing_file == f"returns/acme/{US}/{result.report_id}.tsv.gz.fernet"
     assert "2 row(s) loaded (2026-11-20: 1, 2026-11-21: 1)" in result.describe()
     info = json.loads(result.landed.meta_path.read_text())
     assert info["source"] == "import" and info["compression"] == "GZIP"
@@ -235,8 +236,8 @@ def test_import_bad_document_stays_in_landing(con, landing, tmp_path):
     with pytest.raises(DocumentError) as err:
         import_file(con, landing, src, SELLER_FEEDBACK, "acme", US, salt=SALT)
     assert err.value.report_id.startswith("import-") and err.value.account_id == "acme"
-    landed = list((landing.root / "seller_feedback" / "acme" / US).glob("import-*.tsv"))
-    assert len(landed) == 1 and landed[0].read_bytes() == src.read_bytes()
+    landed = list((landing.root / "seller_feedback" / "acme" / US).glob("import-*.tsv.fernet"))
+    assert len(landed) == 1 and landing.read(landed[0]) == src.read_bytes()
     ensure_raw_schema(con)
     assert rows(con, "SELECT count(*) FROM raw.seller_feedback") == [(0,)]
 
@@ -337,3 +338,22 @@ def test_the_audit_validates_the_new_version_against_the_published_history(con, 
     with pytest.raises(RawGateFailed, match=r"raw_orders_volume: expect_column_values_to_be_between\(volume_ratio\)"):
         import_file(con, landing, empty, ORDERS, "acme", US, [days[-1]], salt=SALT)
     assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [days[-1]]) == before
+
+
+def test_the_volume_average_is_over_the_days_loaded_not_fourteen(con, landing, tmp_path):
+    """With one day of history (a warehouse's second day ever, or the day after the world's first), the next
+    day compares with that day: 80 rows, then 146 (the by-last-update bump of a recent day) is 1.8x and
+    passes; six times the day is refused. Dividing one day's rows by 14 made every second day look 25x."""
+    first, second = date(2026, 5, 1), date(2026, 5, 2)
+
+    def doc(day: date, count: int, name: str):
+        path = tmp_path / name
+        rows_ = [order_row(f"111-{day.day:02d}-{i}", f"{day.isoformat()}T10:00:00+00:00") for i in range(count)]
+        path.write_bytes(orders_doc(rows=rows_))
+        return path
+
+    import_file(con, landing, doc(first, 80, "first.tsv"), ORDERS, "acme", US, [first], salt=SALT)
+    with pytest.raises(RawGateFailed, match=r"volume_ratio"):
+        import_file(con, landing, doc(second, 6 * 80 + 1, "many.tsv"), ORDERS, "acme", US, [second], salt=SALT)
+    import_file(con, landing, doc(second, 146, "second.tsv"), ORDERS, "acme", US, [second], salt=SALT)
+    assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [second]) == [(146,)]
