@@ -6,8 +6,8 @@ exactly as they would have been published, provenance included) plus ``load_id``
 ``raw_rejected.documents`` has one row per rejected version (report, account, marketplace, partitions,
 rows, landing file, reason). The published rows in ``raw`` are never touched by a rejection.
 
-Buyer data is as in raw: dropped or salted-hashed by the parser before staging. Rejected versions are
-purged after ``AHW_REJECTED_RETENTION_DAYS`` (:func:`purge_rejected`).
+Buyer data is as in raw: dropped or salted-hashed by the parser before staging. Rejected versions stay
+until deleted; :func:`purge_rejected` deletes those older than a number of days (no job calls it yet).
 """
 
 from __future__ import annotations
