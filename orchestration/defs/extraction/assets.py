@@ -8,8 +8,9 @@ them, only those that pass replace the published partitions, and the gate's verd
 own blocking check (``checks.py``). A rejected version leaves the published one in place and is kept
 in ``raw_rejected.<table>`` with the run id; the step then fails with one line per rejected document.
 
-Retention: each buyer-data asset (orders, feedback, returns) ends by purging its landed documents older
-than AHW_LANDING_RETENTION_DAYS (``Landing.purge``); raw keeps what was loaded from them.
+Retention: each buyer-data asset (orders, feedback, returns) ends a clean step by purging its landed
+documents older than AHW_LANDING_RETENTION_DAYS (``Landing.purge``); raw keeps what was loaded from them.
+A step that failed purges nothing, so the documents it names stay on disk for inspection and re-runs.
 """
 
 from datetime import date, timedelta
@@ -106,7 +107,9 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
             context.log.warning(warning)
         key = dg.AssetKey(["raw", report_type.raw_table])
         checks = [check_result(result.audit_outcomes, result.rejected, key)] if raw_check_specs(key.path[-1]) else []
-        metadata = {**result.metadata(), "report_type": report_type.name, **purge_landing(report_type, settings)}
+        # Retention runs only after a clean step: a document that failed stays on disk for its re-run.
+        purged = purge_landing(report_type, settings) if failed is None else {}
+        metadata = {**result.metadata(), "report_type": report_type.name, **purged}
         if result.documents_published or failed is None:
             yield dg.MaterializeResult(metadata=metadata, check_results=checks)
         else:
