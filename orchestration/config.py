@@ -24,6 +24,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 DEFAULT_SANDBOX_SEED = 20261126
 #: Salt for hashing buyer identifiers in sandbox mode only (the sandbox's buyers are invented).
 SANDBOX_PII_SALT = "ahw-sandbox-salt"
+#: Fernet key of landed buyer data in sandbox mode only (its buyers are invented): fixed and public.
+#: Live mode refuses to start without AHW_LANDING_KEY.
+DEVELOPMENT_LANDING_KEY = "YWh3LXNhbmRib3gtbGFuZGluZy1rZXktbm90LXNlY3I="
 
 
 class SettingsError(ValueError):
@@ -257,8 +260,6 @@ class Settings(BaseSettings):
     @property
     def landing_key(self) -> str:
         """The Fernet key of landed buyer data (the public development key in sandbox mode)."""
-        from orchestration.warehouse.encryption import DEVELOPMENT_LANDING_KEY
-
         return self.landing_key_secret.get_secret_value() if self.landing_key_secret else DEVELOPMENT_LANDING_KEY
 
     @property

@@ -15,7 +15,7 @@ while writing or reading is a few frames, whatever the document's size.
 
 The key is ``AHW_LANDING_KEY`` (a Fernet key: 32 random bytes, URL-safe base64; make one with
 ``python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``). It is
-required in live mode; sandbox mode, whose buyers are invented, uses :data:`DEVELOPMENT_LANDING_KEY`.
+required in live mode; sandbox mode, whose buyers are invented, uses ``orchestration.config.DEVELOPMENT_LANDING_KEY``.
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ MAGIC = b"AHWF1\n"
 #: Plaintext bytes per frame: large enough that the ~40% of Fernet overhead (base64, IV, HMAC) is paid
 #: on few frames, small enough that a frame in memory (plain + token) stays a few MiB.
 FRAME_BYTES = 1 << 20
-#: Sandbox mode only (its buyers are invented): a fixed, public key. Never used when AHW_ACCOUNTS_FILE is set.
-DEVELOPMENT_LANDING_KEY = "YWh3LXNhbmRib3gtbGFuZGluZy1rZXktbm90LXNlY3I="
 _HEADER = struct.Struct(">QB")
 _LENGTH = struct.Struct(">I")
 

@@ -54,10 +54,11 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from orchestration.catalogue import MARKETPLACES
+from orchestration.config import DEVELOPMENT_LANDING_KEY
 from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
 from orchestration.spapi.report_types import REPORT_TYPES
 from orchestration.spapi.report_types import report_type as lookup_report_type
-from orchestration.warehouse.encryption import DEVELOPMENT_LANDING_KEY, DecryptionError, LandingCipher
+from orchestration.warehouse.encryption import DecryptionError, LandingCipher
 
 GZIP_MAGIC = b"\x1f\x8b"
 ENCRYPTED_SUFFIX = ".fernet"

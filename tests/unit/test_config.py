@@ -36,8 +36,7 @@ def test_live_mode_is_configuration_and_requires_a_salt_and_a_landing_key(tmp_pa
 
 
 def test_the_landing_key_must_be_a_fernet_key_and_is_never_echoed(tmp_path):
-    from orchestration.config import SettingsError
-    from orchestration.warehouse.encryption import DEVELOPMENT_LANDING_KEY
+    from orchestration.config import DEVELOPMENT_LANDING_KEY, SettingsError
 
     with pytest.raises(SettingsError) as raised:
         load_settings({"AHW_LANDING_KEY": "canary-not-a-key"})
