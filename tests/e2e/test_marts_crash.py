@@ -154,7 +154,8 @@ def _next_version(path: str, round_: int) -> None:
         for (table,) in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'marts_build'"
         ).fetchall():
-            con.execute(f'delete from marts_build."{table}" where (rowid + {round_}) % 3 = 0')
+            # a different seventh of the rows each round (rounds 0-5): the areas never converge to empty
+            con.execute(f'delete from marts_build."{table}" where rowid % 7 = {round_}')
 
 
 def test_kill_9_during_publish_leaves_every_mart_on_one_version(env):
