@@ -17,6 +17,23 @@ import click
 
 from orchestration.config import SettingsError, load_settings
 
+
+@contextlib.contextmanager
+def _warehouse(settings):
+    """A write connection to the DuckDB file, waiting up to AHW_DUCKDB_LOCK_TIMEOUT for another process's
+    lock; one line naming the holder's process id when it is not released."""
+    from orchestration.warehouse.connection import WarehouseLocked, connect
+
+    try:
+        con = connect(settings.duckdb_path, on_wait=lambda text: click.echo(text, err=True))
+    except WarehouseLocked as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
 #: Jobs ``ahw run --job`` accepts (the code location's; checked against it before a run starts).
 DEFAULT_JOB = "daily_pipeline"
 
@@ -405,7 +422,6 @@ def dev(port: int, speed: float, ui_port: int) -> None:
     click.echo(f"Dagster instance: {settings.dagster_home}")
     if settings.is_live or settings.sandbox_url:
         sys.exit(_run_dagster(command, base_env))
-    import duckdb
 
     from orchestration.defs.extraction.resources import sandbox_connection
     from orchestration.notifications.queue import sandbox_queue
@@ -419,7 +435,7 @@ def dev(port: int, speed: float, ui_port: int) -> None:
                                            url_ttl_seconds=30 * speed, sqs_endpoint_url=sqs.endpoint_url) as server:  # fmt: skip
         connection = sandbox_connection(server.url)
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(settings.duckdb_path)) as con:
+        with _warehouse(settings) as con:
             setup_notifications(con, connection.endpoint, connection.accounts, sandbox_queue(sqs.endpoint_url))
         click.echo(f"sandbox on {server.url} (world ends {world.end_date}), local SQS on {sqs.endpoint_url}")
         # The child gets the sandbox's URL as its configuration (and this environment's tools, dbt, on its
@@ -503,7 +519,6 @@ def import_report(
     accepted for JSON/XML reports (flagged in raw.load_log); a flat file for it is refused, since its
     encoding and date formats are unknown.
     """
-    import duckdb
 
     from orchestration.parsing import DocumentError
     from orchestration.parsing.encodings import python_codec
@@ -529,11 +544,11 @@ def import_report(
                    for p in check_account(account, settings)])  # fmt: skip
     partitions = [partition_date] if partition_date else None
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with _warehouse(settings) as con:
         try:
             result = import_file(
                 con,
-                Landing(settings.landing_dir),
+                Landing(settings.landing_dir, settings.landing_key),
                 file,
                 rt,
                 account,
@@ -599,7 +614,6 @@ def notifications() -> None:
 @notifications.command("setup")
 def notifications_setup() -> None:
     """Create the SQS destination and one ACCOUNT_STATUS_CHANGED subscription per account (idempotent)."""
-    import duckdb
 
     from orchestration.notifications.queue import QueueNotConfigured, queue_from_settings
     from orchestration.notifications.setup import SetupError, setup_notifications
@@ -611,7 +625,7 @@ def notifications_setup() -> None:
     except QueueNotConfigured as exc:
         raise click.ClickException(str(exc)) from None
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with _warehouse(settings) as con:
         try:
             result = setup_notifications(con, connection.endpoint, connection.accounts, queue)
         except SetupError as exc:
@@ -681,14 +695,13 @@ def alerts(ctx: click.Context, show_all: bool, limit: int) -> None:
 @click.option("--note", help="Optional note.")
 def alerts_ack(alert_id: str, by: str, note: str | None) -> None:
     """Acknowledge an alert: not delivered again until its severity rises."""
-    import duckdb
 
     from orchestration.notifications.alerts import UnknownAlert, acknowledge
 
     settings = load_settings()
     if not settings.duckdb_path.exists():
         raise click.ClickException(f"{settings.duckdb_path} does not exist yet: run `ahw demo` or `ahw run` first")
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with _warehouse(settings) as con:
         try:
             alert = acknowledge(con, alert_id, by=by, note=note)
         except UnknownAlert:
@@ -701,16 +714,36 @@ def alerts_ack(alert_id: str, by: str, note: str | None) -> None:
 @alerts.command("deliver")
 def alerts_deliver() -> None:
     """Deliver pending alert events of marts.fct_alerts to AHW_ALERT_URLS now (without rebuilding the mart)."""
-    import duckdb
 
     from orchestration.notifications.delivery import deliver, settings_secrets
 
     settings = load_settings()
-    with duckdb.connect(str(settings.duckdb_path)) as con:
+    with _warehouse(settings) as con:
         result = deliver(con, settings.alert_urls, secrets=settings_secrets(settings))
     click.echo(result.summary())
     if result.failed:
         sys.exit(1)
+
+
+@main.command("purge-landing")
+@click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
+def purge_landing(dry_run: bool) -> None:
+    """Delete landed orders, feedback and returns documents older than AHW_LANDING_RETENTION_DAYS.
+
+    The daily job does this after each of those reports; raw keeps every row loaded from them, and
+    their metadata stays (marked purged_at). Seller performance snapshots hold no buyer data and stay.
+    """
+    from orchestration.warehouse.landing import Landing
+
+    settings = load_settings()
+    before = settings.landing_purge_before
+    result = Landing(settings.landing_dir, settings.landing_key).purge(before, dry_run=dry_run)
+    for path in result.files:
+        click.echo(f"{'would purge' if dry_run else 'purged'} {path}")
+    click.echo(
+        f"{'would purge' if dry_run else 'purged'} {len(result.files)} file(s), {result.bytes} bytes, of "
+        f"{result.reports} report(s) dated before {before} (AHW_LANDING_RETENTION_DAYS={settings.landing_retention_days})"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 DEFAULT_SANDBOX_SEED = 20261126
 #: Salt for hashing buyer identifiers in sandbox mode only (the sandbox's buyers are invented).
 SANDBOX_PII_SALT = "ahw-sandbox-salt"
+#: Fernet key of landed buyer data in sandbox mode only (its buyers are invented): fixed and public.
+#: Live mode refuses to start without AHW_LANDING_KEY.
+DEVELOPMENT_LANDING_KEY = "YWh3LXNhbmRib3gtbGFuZGluZy1rZXktbm90LXNlY3I="
 
 
 class SettingsError(ValueError):
@@ -74,6 +77,14 @@ class Settings(BaseSettings):
     """AHW_SANDBOX_VOLUME_SCALE: multiplies the sandbox world's order volumes (tests use small worlds)."""
     pii_salt_secret: SecretStr | None = _env("AHW_PII_SALT")
     """AHW_PII_SALT: salt for hashing buyer identifiers; required in live mode."""
+    landing_key_secret: SecretStr | None = _env("AHW_LANDING_KEY")
+    """AHW_LANDING_KEY: Fernet key (URL-safe base64 of 32 random bytes) that encrypts landed documents
+    holding buyer data (orders, feedback, returns); required in live mode. Sandbox mode uses a fixed,
+    public development key (its buyers are invented). Keep the key: landed files cannot be read without it."""
+    landing_retention_days: int = Field(default=30, ge=1, validation_alias=AliasChoices("AHW_LANDING_RETENTION_DAYS"))
+    """AHW_LANDING_RETENTION_DAYS: days a landed buyer-data document (orders, feedback, returns) is kept after
+    its document date (the last day of its window, UTC) before it is purged (default 30, after Amazon's Data
+    Protection Policy: delete buyer PII within a limited time). Raw keeps what was loaded from it."""
     partitions_start: date = Field(default=date(2026, 1, 1), validation_alias=AliasChoices("AHW_PARTITIONS_START"))
     """AHW_PARTITIONS_START: first daily partition (UTC day)."""
     history_days: int = Field(default=180, ge=0, le=730, validation_alias=AliasChoices("AHW_HISTORY_DAYS"))
@@ -89,6 +100,11 @@ class Settings(BaseSettings):
     """AHW_DUCKDB_MEMORY_LIMIT: DuckDB buffer pool cap for dbt builds (default 1GB; larger builds spill)."""
     dbt_threads: int = Field(default=2, ge=1, le=64, validation_alias=AliasChoices("AHW_DBT_THREADS"))
     """AHW_DBT_THREADS: dbt threads (the project's reference machine has 2 cores)."""
+    duckdb_lock_timeout_seconds: float = Field(
+        default=60.0, ge=0, validation_alias=AliasChoices("AHW_DUCKDB_LOCK_TIMEOUT")
+    )
+    """AHW_DUCKDB_LOCK_TIMEOUT: seconds a writer waits (with backoff) for another process to release the
+    DuckDB file before failing with the holder's process id (default 60; DuckDB allows one writer)."""
     max_document_bytes: int = Field(default=4 * 1024**3, gt=0, validation_alias=AliasChoices("AHW_MAX_DOCUMENT_BYTES"))
     """AHW_MAX_DOCUMENT_BYTES: largest decompressed report document accepted, in bytes (default 4 GiB,
     far above a real report: a month of a large seller's orders is a few hundred MB). A larger one, such
@@ -171,6 +187,21 @@ class Settings(BaseSettings):
             raise ValueError("must be an SQS queue ARN such as arn:aws:sqs:us-east-1:123456789012:ahw")
         return value or None
 
+    @field_validator("landing_key_secret")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from cryptography.fernet import Fernet
+
+            try:
+                Fernet(value.get_secret_value())
+            except (ValueError, TypeError):
+                raise ValueError(
+                    "must be a Fernet key (URL-safe base64 of 32 bytes); make one with: python -c "
+                    '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+                ) from None
+        return value
+
     @field_validator("duckdb_memory_limit", "load_memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
@@ -201,6 +232,11 @@ class Settings(BaseSettings):
             problems.append(
                 "AHW_PII_SALT: must be set in live mode (buyer identifiers are salted-hashed before they "
                 "reach raw); set it to a long random string and keep it"
+            )
+        if self.is_live and self.landing_key_secret is None:
+            problems.append(
+                "AHW_LANDING_KEY: must be set in live mode (landed orders, feedback and returns are encrypted "
+                "with it); make one with Fernet.generate_key() and keep it"
             )
         if problems:
             raise ValueError("\n".join(problems))
@@ -248,6 +284,19 @@ class Settings(BaseSettings):
         return self.pii_salt_secret.get_secret_value() if self.pii_salt_secret else SANDBOX_PII_SALT
 
     @property
+    def landing_key(self) -> str:
+        """The Fernet key of landed buyer data (the public development key in sandbox mode)."""
+        return self.landing_key_secret.get_secret_value() if self.landing_key_secret else DEVELOPMENT_LANDING_KEY
+
+    @property
+    def landing_purge_before(self) -> date:
+        """Landed buyer-data documents dated before this UTC day are due for purging: today minus
+        AHW_LANDING_RETENTION_DAYS; in sandbox mode "today" is the day after the world's last day (the
+        sandbox's clock never passes its end), so a world of any date behaves like a live account."""
+        today = datetime.now(UTC).date() if self.is_live else self.sandbox_end_date + timedelta(days=1)
+        return today - timedelta(days=self.landing_retention_days)
+
+    @property
     def sqs_queue_arn(self) -> str | None:
         """AHW_SQS_QUEUE_ARN, else derived from the queue URL (``https://sqs.<region>.amazonaws.com/<id>/<name>``)."""
         if self.sqs_queue_arn_setting or not self.sqs_queue_url:
@@ -289,7 +338,7 @@ def _problems(error: ValidationError) -> list[str]:
         message = str(item.get("msg", "")).removeprefix("Value error, ")
         if variable:
             value = item.get("input")
-            secret = any(word in str(variable) for word in ("SECRET", "SALT", "ALERT_URLS"))
+            secret = any(word in str(variable) for word in ("SECRET", "SALT", "ALERT_URLS", "KEY"))
             shown = "" if secret else f" (got {value!r})"
             lines.append(f"{variable}: {message}{shown}")
         else:

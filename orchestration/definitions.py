@@ -10,7 +10,6 @@ from orchestration.defs.alerts.sensors import alerts_after_failed_run
 from orchestration.defs.calibration.assets import calibration_assets
 from orchestration.defs.exports.assets import export_assets
 from orchestration.defs.extraction.assets import report_assets
-from orchestration.defs.extraction.checks import raw_checks
 from orchestration.defs.extraction.resources import SpApiResource, duckdb_resource
 from orchestration.defs.extraction.schedules import daily_pipeline_job, daily_pipeline_schedule, extraction_job
 from orchestration.defs.loggers import loggers
@@ -32,7 +31,7 @@ defs = dg.Definitions(
         *html_report_assets,
         *alert_assets,
     ],
-    asset_checks=[*raw_checks, *mart_checks],
+    asset_checks=mart_checks,
     jobs=[extraction_job, daily_pipeline_job, account_refresh_job, alerts_job],
     schedules=[daily_pipeline_schedule],
     sensors=[account_status_notifications, alerts_after_failed_run],

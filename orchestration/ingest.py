@@ -2,13 +2,15 @@
 
 This is the unit a Dagster asset (or the CLI) runs: for every account x marketplace, slice the
 days into request windows, run each report's lifecycle (threads, so sellers proceed in parallel
-within their own rate limits) and land every document as received; then load each landed document
-through the one path ``ahw import-report`` takes too (``orchestration.warehouse.loader.load_landed``:
-stream, parse, stage, publish one partition per transaction). Loading happens on the calling thread:
-DuckDB has a single writer.
+within their own rate limits) and land every document as received; then load the landed documents
+through the path ``ahw import-report`` takes too (``orchestration.warehouse.loader``): each is
+streamed, parsed and written to staging as it arrives; once all are staged the raw gate audits the
+new versions together (one validation per suite, not per document) and each document that passed
+is published in one transaction, each that failed kept in ``raw_rejected`` with the run id. Loading
+happens on the calling thread: DuckDB has a single writer.
 
 A failure of one account x marketplace does not stop the others; the run ends with an error that
-lists every failure, after the good data has landed.
+lists every failure (one line each), after the good data has been published.
 """
 
 from __future__ import annotations
@@ -31,7 +33,19 @@ from orchestration.spapi.lifecycle import ExtractionStats, ReceivedDocument, Rep
 from orchestration.spapi.report_types import ReportType
 from orchestration.spapi.windows import RequestWindow, slice_windows
 from orchestration.warehouse.landing import LandedDocument, Landing, LandingMeta
-from orchestration.warehouse.loader import LoadResult, load_document, load_landed, parse_options
+from orchestration.warehouse.loader import (
+    LoadResult,
+    Rejection,
+    StagedDocument,
+    audit_and_publish,
+    capped_memory,
+    drop_abandoned_staging,
+    drop_staging,
+    parse_options,
+    prepare,
+    stage,
+    stage_landed,
+)
 from orchestration.warehouse.schema import ensure_raw_schema
 
 log = logging.getLogger(__name__)
@@ -64,6 +78,11 @@ class IngestResult:
     flags: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     stats: ExtractionStats = field(default_factory=ExtractionStats)
+    documents_published: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    """New versions the raw gate refused (kept in raw_rejected; the published partitions unchanged)."""
+    audit_outcomes: list = field(default_factory=list)
+    """The raw suites' ValidationOutcomes of this run's audit (what the asset's check reports)."""
 
     @property
     def rows(self) -> int:
@@ -80,6 +99,9 @@ class IngestResult:
             "history_days": len(self.history_days),
             "unknown_columns": ", ".join(sorted(self.unknown_columns)) or "none",
             "document_flags": ", ".join(sorted(self.flags)) or "none",
+            "documents_published": self.documents_published,
+            "documents_rejected": len(self.rejected),
+            "rejected_versions": "; ".join(r.where for r in self.rejected) or "none",
             **self.stats.as_dict(),
         }
 
@@ -186,10 +208,15 @@ def ingest(
     lifecycle: ReportLifecycle | None = None,
     max_workers: int = 12,
     on_progress: Callable[[str], None] | None = None,
+    run_id: str | None = None,
     history_days: int = 0,
     earliest_day: date | None = None,
 ) -> IngestResult:
-    """Extract ``report_type`` for ``days`` for every account x marketplace and load it into raw.
+    """Extract ``report_type`` for ``days`` for every account x marketplace, audit it and publish it to raw.
+
+    Raises IngestFailed (after publishing what passed) when a report failed to extract or parse, or
+    when the raw gate rejected a new version; ``run_id`` names the run in the rejected area and in
+    ``quality.validation_results``.
 
     With ``history_days``, an account x marketplace with no loads of this flat-file report yet also
     gets the days before the range that complete ``history_days`` (``history_days_to_add``); they
@@ -222,8 +249,9 @@ def ingest(
     saved_clock = clock.get() if clock else None
     total = sum(len(r) for r in rounds)
     done = 0
+    staged_documents: list[StagedDocument] = []
 
-    def load_round(futures: list[Future[_Outcome]]) -> None:
+    def stage_round(futures: list[Future[_Outcome]]) -> None:
         nonlocal done
         for future in futures:
             outcome = future.result()
@@ -235,37 +263,60 @@ def ingest(
                 progress(f"[{done}/{total}] FAILED {outcome.error}")
                 continue
             try:
-                rows = _load(connection, landing, salt, settings, report_type, outcome, result)
+                staged = _stage(connection, landing, salt, settings, report_type, outcome)
             except DocumentError as exc:
                 failures.append(f"{exc} [partition(s) {outcome.window}]")
                 progress(f"[{done}/{total}] FAILED {exc}")
                 continue
+            if staged is not None:
+                staged_documents.append(staged)
+                if outcome.landed is not None:
+                    result.documents_landed += 1
             # Every report of a small run; about every tenth of a large one (and the last).
             if total > 20 and done % (total // 10) and done != total:
                 continue
             progress(
                 f"[{done}/{total}] {report_type.key} {outcome.account.name} {outcome.marketplace_id} "
                 f"{outcome.window}: {outcome.document.processing_status if outcome.document else '-'}, "
-                f"{rows} rows"
+                f"{staged.rows if staged else 0} rows staged"
             )
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
-            extracted: list[Future[_Outcome]] = []
-            for round_tasks in rounds:
-                if clock:
-                    clock.set(snapshot_moment(round_tasks[0][2].last_day))
-                futures: list[Future[_Outcome]] = [
-                    pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w) for a, m, w in round_tasks
-                ]
-                # The previous round loads (this thread: DuckDB's single writer) while this one is
-                # extracted; the clock moves on only once every report of this round is home, so a
-                # re-requested (FATAL) report still sees its own day.
-                load_round(extracted)
-                wait(futures)
-                extracted = futures
-            load_round(extracted)
+        with capped_memory(connection, settings.load_memory_limit):
+            drop_abandoned_staging(connection)
+            with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(pairs)))) as pool:
+                extracted: list[Future[_Outcome]] = []
+                for round_tasks in rounds:
+                    if clock:
+                        clock.set(snapshot_moment(round_tasks[0][2].last_day))
+                    futures: list[Future[_Outcome]] = [
+                        pool.submit(_extract_and_land, lifecycle, landing, report_type, a, m, w)
+                        for a, m, w in round_tasks
+                    ]
+                    # The previous round is staged (this thread: DuckDB's single writer) while this one
+                    # is extracted; the clock moves on only once every report of this round is home, so
+                    # a re-requested (FATAL) report still sees its own day.
+                    stage_round(extracted)
+                    wait(futures)
+                    extracted = futures
+                stage_round(extracted)
+            audited = audit_and_publish(connection, staged_documents, run_id=run_id)
+        result.audit_outcomes = audited.outcomes
+        for staged in staged_documents:
+            loaded = audited.published.get(staged.load_id)
+            if loaded is not None:
+                _count(result, loaded)
+        for rejection in audited.rejected:
+            result.rejected.append(rejection)
+            failures.append(rejection.message())
+            progress(f"REJECTED {rejection.message()}")
+        progress(
+            f"{report_type.key}: {len(audited.published)} document(s) published ({result.rows} rows), "
+            f"{len(audited.rejected)} rejected by the raw gate"
+        )
     finally:
+        for staged in staged_documents:
+            drop_staging(connection, staged)
         if clock:
             if saved_clock:
                 clock.set(saved_clock)
@@ -330,38 +381,47 @@ def _extract_and_land(
     return outcome
 
 
-def _load(
+def _stage(
     connection: duckdb.DuckDBPyConnection,
     landing: Landing,
     salt: str,
     settings: Settings,
     report_type: ReportType,
     outcome: _Outcome,
-    result: IngestResult,
-) -> int:
-    """Load one outcome into raw through the loader's one path; returns the rows loaded."""
+) -> StagedDocument | None:
+    """Stage one outcome's new version (prepared, not published); None for a CANCELLED snapshot."""
     document = outcome.document
     assert document is not None
     context = DocumentContext(report_type.name, outcome.account.name, outcome.marketplace_id, document.report_id)
     if outcome.landed is None:
         if report_type.is_snapshot:  # a CANCELLED snapshot: nothing to replace the previous version with
-            return 0
+            return None
         # CANCELLED flat file: no data for the window, so its partitions are replaced by zero rows.
         empty = parse_bytes(report_type, b"", context=context, options=ParseOptions(salt=salt))
-        loaded: LoadResult = load_document(
-            connection, report_type, empty, context=context, landing_file=None,
-            partition_dates=outcome.window.days, snapshot_at=document.completed_at,
-        )  # fmt: skip
+        staged = stage(connection, report_type, empty, context)
+        landing_file, sha256, snapshot_at = None, None, document.completed_at
     else:
         options = parse_options(
             salt=salt, declared_charset=charset_of_content_type(document.content_type), settings=settings
         )
-        loaded = load_landed(
-            connection, landing, outcome.landed, report_type, context, options,
-            partition_dates=outcome.window.days, snapshot_at=document.completed_at,
-            memory_limit=settings.load_memory_limit,
+        staged = stage_landed(connection, landing, outcome.landed, report_type, context, options)
+        landing_file, sha256, snapshot_at = (
+            landing.relative(outcome.landed.path),
+            outcome.landed.sha256,
+            document.completed_at,
+        )
+    try:
+        return prepare(
+            connection, staged, landing_file=landing_file, partition_dates=outcome.window.days,
+            snapshot_at=snapshot_at, sha256=sha256,
         )  # fmt: skip
-        result.documents_landed += 1
+    except BaseException:
+        drop_staging(connection, staged)
+        raise
+
+
+def _count(result: IngestResult, loaded: LoadResult) -> None:
+    result.documents_published += 1
     for day, rows in loaded.rows_per_partition.items():
         result.rows_per_partition[day] = result.rows_per_partition.get(day, 0) + rows
     result.rows_outside_window += loaded.rows_outside_window
@@ -369,4 +429,3 @@ def _load(
     result.unknown_columns.update(loaded.unknown_columns)
     result.flags.update(loaded.facts.flags)
     result.warnings.extend(loaded.warnings)
-    return loaded.rows_loaded

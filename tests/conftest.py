@@ -41,7 +41,7 @@ def _isolated_environment(tmp_path, monkeypatch):
     # Never a developer's live accounts, real queue or real alert channels (Slack, e-mail) from a test.
     for name in ("AHW_ACCOUNTS_FILE", "AHW_SANDBOX_URL", "LWA_APP_ID", "LWA_CLIENT_SECRET", "AHW_PII_SALT",
                  "AHW_ALERT_URLS", "AHW_SQS_QUEUE_URL", "AHW_SQS_QUEUE_ARN", "AHW_AWS_ACCESS_KEY_ID",
-                 "AHW_AWS_SECRET_ACCESS_KEY"):  # fmt: skip
+                 "AHW_AWS_SECRET_ACCESS_KEY", "AHW_LANDING_KEY", "AHW_LANDING_RETENTION_DAYS"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     # python-amazon-sp-api caches access tokens process-wide, keyed by refresh token.
     clear_token_cache()

@@ -35,6 +35,7 @@ import duckdb
 from orchestration.notifications.queue import QueueConfig
 from orchestration.notifications.setup import subscription_map
 from orchestration.notifications.tables import NOTIFICATION_REJECTS, NOTIFICATIONS, ensure_tables
+from orchestration.warehouse.connection import is_lock_error, lock_holder
 
 log = logging.getLogger(__name__)
 
@@ -260,8 +261,10 @@ def open_writer(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
     try:
         return duckdb.connect(str(duckdb_path))
     except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise WarehouseBusy(f"the warehouse {duckdb_path} is locked by another writer (a run)") from None
+        if is_lock_error(exc):
+            holder = lock_holder(exc)
+            who = f"process {holder[0]} ({holder[1]})" if holder else "another writer (a run)"
+            raise WarehouseBusy(f"the warehouse {duckdb_path} is locked by {who}") from None
         raise
 
 

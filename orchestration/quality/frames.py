@@ -8,6 +8,7 @@ keeps the suites simple, built-in GX expectations.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from orchestration.quality.suites import (
@@ -58,37 +59,58 @@ _RAW_DERIVED = {
 _REJECTED = """
         left join (
             select account_id, marketplace_id, partition_date, rows_rejected
-            from raw.load_log where report_type = '{report_type}'
+            from {load_log} where report_type = '{report_type}'
             qualify row_number() over (
                 partition by account_id, marketplace_id, partition_date order by loaded_at desc) = 1
         ) as load_log using (account_id, marketplace_id, partition_date)"""
 
 
-def frame_sql(suite: Suite, start: date, end: date) -> str:
-    """SQL of the frame ``suite`` validates for the partition range [start, end] (inclusive)."""
+def frame_sql(suite: Suite, start: date, end: date, relations: Mapping[str, str] | None = None) -> str:
+    """SQL of the frame ``suite`` validates for the partition range [start, end] (inclusive).
+
+    ``relations`` maps a table the frame reads (``raw.orders``, ``raw.load_log``, ``marts.fct_...``) to
+    the relation to read instead: the raw audit's candidate version (published rows with the new
+    version in place of the audited partitions), or the marts' build area before they are published.
+    """
     s, e = f"date '{start.isoformat()}'", f"date '{end.isoformat()}'"
+    relations = relations or {}
+
+    def t(name: str) -> str:
+        return relations.get(name, name)
+
     if suite.frame == "raw":
         table = suite.table.split(".", 1)[1]
         if table in FLAT_FILE_TABLES:
+            rejected = _REJECTED.format(report_type=suite.report_type, load_log=t("raw.load_log"))
             return (
                 f"select report.*{_RAW_DERIVED[table]}, coalesce(load_log.rows_rejected, 0) as rows_rejected "
-                f"from {suite.table} as report{_REJECTED.format(report_type=suite.report_type)} "
+                f"from {t(suite.table)} as report{rejected} "
                 f"where partition_date between {s} and {e}"
             )
-        return f"select *{_RAW_DERIVED[table]} from {suite.table} where partition_date between {s} and {e}"
+        return f"select *{_RAW_DERIVED[table]} from {t(suite.table)} where partition_date between {s} and {e}"
     if suite.frame == "volume":
         # Pairs seen in the recent history x every day of the range, left-joined with the range's counts.
+        # The recent average is over the days that were loaded (raw.load_log): a day never extracted is
+        # unknown, not a day without rows, so a warehouse with one day of history compares with that day
+        # (dividing by 14 made the second day ever loaded look 14x too large).
         return f"""
-        with recent as (
-            select account_id, marketplace_id, count(*) / {RECENT_DAYS}.0 as recent_daily_rows
-            from {suite.table}
-            where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
+        with loaded as (
+            select account_id, marketplace_id, count(distinct partition_date) as days_loaded
+            from {t("raw.load_log")}
+            where report_type = '{suite.report_type}'
+              and partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
             group by all
+        ), recent as (
+            select account_id, marketplace_id,
+                   count(*) / coalesce(any_value(l.days_loaded), {RECENT_DAYS}) as recent_daily_rows
+            from {t(suite.table)} left join loaded as l using (account_id, marketplace_id)
+            where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
+            group by account_id, marketplace_id
         ), days as (
             select cast(unnest(generate_series({s}, {e}, interval 1 day)) as date) as partition_date
         ), counts as (
             select account_id, marketplace_id, partition_date, count(*) as rows_count
-            from {suite.table} where partition_date between {s} and {e} group by all
+            from {t(suite.table)} where partition_date between {s} and {e} group by all
         )
         select r.account_id, r.marketplace_id, d.partition_date, coalesce(c.rows_count, 0) as rows_count,
                r.recent_daily_rows,
@@ -101,7 +123,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
         return f"""
         with comp as (
             select account_id, marketplace_id, rating_date, sum(points) as component_points
-            from marts.fct_rating_components where rating_date between {s} and {e} group by all
+            from {t("marts.fct_rating_components")} where rating_date between {s} and {e} group by all
         )
         select r.*, abs(r.ahr_gap) as abs_ahr_gap,
             case when (r.band = 'Healthy' and r.estimated_ahr >= 200)
@@ -109,7 +131,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
                    or (r.band = 'Critical' and r.estimated_ahr between 0 and 99) then 0 else 1 end as band_mismatch,
             abs(coalesce(c.component_points, -100000) - r.estimated_ahr) as components_gap,
             r.marketplace_id as partition_marketplace, r.rating_date as partition_date
-        from marts.fct_account_health_rating r left join comp c using (account_id, marketplace_id, rating_date)
+        from {t("marts.fct_account_health_rating")} r left join comp c using (account_id, marketplace_id, rating_date)
         where r.rating_date between {s} and {e}
         """
     if suite.frame == "metrics":
@@ -120,7 +142,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
                       and not ends_with(metric_name, '_hours')
                  then abs(numerator::double / denominator - value) end as rate_count_gap,
             metric_date as partition_date
-        from marts.fct_health_metrics_daily
+        from {t("marts.fct_health_metrics_daily")}
         where metric_date between {s} and {e} and source = 'reported'
         """
     if suite.frame == "violations":
@@ -131,7 +153,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
                     partition by account_id, marketplace_id, category order by metric_date
                 ) as previous_defects_count,
                 count(*) over (partition by account_id, marketplace_id, metric_date) as categories_in_snapshot
-            from marts.fct_policy_violations_daily
+            from {t("marts.fct_policy_violations_daily")}
         )
         select * exclude (previous_defects_count), previous_defects_count,
             abs(coalesce(points_deducted, -1)
@@ -162,7 +184,7 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
                 as deduction_gap,
             case when component_type = 'volume_credit' then points end as volume_credit_points,
             rating_date as partition_date
-        from marts.fct_rating_components
+        from {t("marts.fct_rating_components")}
         where rating_date between {s} and {e}
         window w as (partition by account_id, marketplace_id, rating_date)
         """
@@ -174,10 +196,10 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
             select *, date_diff('day', lag(snapshot_date) over (
                     partition by account_id, marketplace_id order by snapshot_date), snapshot_date)
                 as days_since_previous_snapshot
-            from marts.fct_account_health_snapshots
+            from {t("marts.fct_account_health_snapshots")}
         ), pairs as (
             select account_id, marketplace_id, min(snapshot_date) as first_snapshot_date
-            from marts.fct_account_health_snapshots
+            from {t("marts.fct_account_health_snapshots")}
             group by all
             having max(snapshot_date) filter (where snapshot_date <= {e}) >= {s} - interval {RECENT_DAYS} day
         ), days as (
@@ -195,11 +217,11 @@ def frame_sql(suite: Suite, start: date, end: date) -> str:
         where d.partition_date >= p.first_snapshot_date
         """
     if suite.frame == "history":
-        return """
+        return f"""
         select account_id, marketplace_id, min(rating_date) as first_rating_date,
                max(rating_date) as last_rating_date, count(distinct rating_date) as days_count,
                date_diff('day', min(rating_date), max(rating_date)) + 1 - count(distinct rating_date) as missing_days
-        from marts.fct_account_health_rating group by all
+        from {t("marts.fct_account_health_rating")} group by all
         """
     raise ValueError(f"unknown frame {suite.frame!r}")
 

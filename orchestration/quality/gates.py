@@ -8,6 +8,7 @@ the asset, record each outcome in ``quality.validation_results``, regenerate the
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -30,8 +31,13 @@ def results_page_path() -> Path:
 
 
 def run_gate(con: duckdb.DuckDBPyConnection, asset_key: str, start: date, end: date, *,
-             run_id: str | None = None) -> list[ValidationOutcome]:  # fmt: skip
-    outcomes = [validate(con, s, start, end, run_id=run_id) for s in suites_for(asset_key)]
+             run_id: str | None = None, relations: Mapping[str, str] | None = None) -> list[ValidationOutcome]:  # fmt: skip
+    """Validate every suite of ``asset_key`` on [start, end], record the outcomes, regenerate the page.
+
+    ``relations`` reads other relations in place of the tables the frames name (the mart gates read
+    the build area, ``marts_build``, before the marts are published).
+    """
+    outcomes = [validate(con, s, start, end, run_id=run_id, relations=relations) for s in suites_for(asset_key)]
     for outcome in outcomes:
         record(con, outcome)
     write_page(con, results_page_path())

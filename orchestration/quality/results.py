@@ -33,7 +33,8 @@ def record(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
     for statement in DDL:
         con.execute(statement)
     failed = [
-        {k: v for k, v in f.__dict__.items() if k != "samples"} | {"samples": f.samples} for f in outcome.failures
+        {k: v for k, v in f.__dict__.items() if k not in ("samples", "keys")} | {"samples": f.samples}
+        for f in outcome.failures
     ]
     s = outcome.suite
     con.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,6 +37,10 @@ class Failure:
     """Distinct account x marketplace x partition of the unexpected rows (all of the frame for table-level)."""
     samples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    keys: dict[tuple[str, str, str], int] | None = None
+    """Unexpected rows per (account_id, marketplace_id, partition_date ISO); None when the expectation
+    judges the frame as a whole (a column set, a type): then every row is concerned. The raw audit
+    uses it to reject exactly the documents whose rows failed (not recorded: it can be long)."""
 
     def describe(self) -> str:
         what = f"{self.expectation}({self.column})" if self.column else self.expectation
@@ -126,8 +131,18 @@ def build_gx_suite(suite: Suite, parameters: dict[str, Any] | None = None):
     return gx_suite
 
 
-def read_frame(con: duckdb.DuckDBPyConnection, suite: Suite, start: date, end: date):
-    return con.execute(frame_sql(suite, start, end)).df()
+def read_frame(con: duckdb.DuckDBPyConnection, suite: Suite, start: date, end: date, *,
+               relations: Mapping[str, str] | None = None, keys_table: str | None = None):  # fmt: skip
+    """The suite's frame as a DataFrame. ``relations`` reads other relations in place of the named tables
+    (the audit's candidate versions, the marts' build area); ``keys_table`` keeps only the frame's rows
+    whose (account_id, marketplace_id, partition_date) it lists (the partitions being audited)."""
+    sql = frame_sql(suite, start, end, relations)
+    if keys_table:
+        sql = (
+            f"select frame.* from ({sql}) as frame "
+            f"semi join {keys_table} as audited using (account_id, marketplace_id, partition_date)"
+        )
+    return con.execute(sql).df()
 
 
 def _where(df, index: list | None) -> list[dict[str, str]]:
@@ -140,6 +155,17 @@ def _where(df, index: list | None) -> list[dict[str, str]]:
         {c: (str(v)[:10] if c == "partition_date" else str(v)) for c, v in row.items()}
         for row in seen.to_dict("records")
     ]
+
+
+def _keys(df, index: list | None) -> dict[tuple[str, str, str], int] | None:
+    cols = ["account_id", "marketplace_id", "partition_date"]
+    if index is None or not all(c in df.columns for c in cols):
+        return None
+    counts: dict[tuple[str, str, str], int] = {}
+    for a, m, d in df.loc[index, cols].itertuples(index=False, name=None):
+        key = (str(a), str(m), str(d)[:10])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _samples(df, index: list | None) -> list[dict[str, Any]]:
@@ -184,6 +210,7 @@ def validate_frame(suite: Suite, df, start: date, end: date, *, run_id: str | No
                 where=_where(df, list(index) if index is not None else None),
                 samples=_samples(df, list(index) if index is not None else None),
                 error=(error or "").splitlines()[0][:300] if error else None,
+                keys=_keys(df, list(index) if index is not None else None),
             )  # fmt: skip
         )
     return ValidationOutcome(
@@ -193,10 +220,12 @@ def validate_frame(suite: Suite, df, start: date, end: date, *, run_id: str | No
 
 
 def validate(con: duckdb.DuckDBPyConnection, suite: Suite, start: date, end: date, *,
-             run_id: str | None = None) -> ValidationOutcome:  # fmt: skip
+             run_id: str | None = None, relations: Mapping[str, str] | None = None,
+             keys_table: str | None = None) -> ValidationOutcome:  # fmt: skip
+    """Validate ``suite`` on [start, end] (see :func:`read_frame` for ``relations`` and ``keys_table``)."""
     t0 = time.perf_counter()
     try:
-        df = read_frame(con, suite, start, end)
+        df = read_frame(con, suite, start, end, relations=relations, keys_table=keys_table)
     except duckdb.CatalogException as exc:  # the guarded table does not exist (yet)
         failure = Failure("table_exists", None, "error", f"{suite.table} must exist before it is validated",
                           None, None, error=str(exc).splitlines()[0][:300])  # fmt: skip

@@ -296,8 +296,9 @@ def raw_suites() -> list[Suite]:
         _e("expect_column_values_to_be_in_set", "account status drives alerts: an unknown status (e.g. "
            "SUSPENDED) must be mapped by a human before the marts report it",
            column="account_status", value_set=list(ACCOUNT_STATUSES)),
-        _e("expect_column_values_to_be_in_set", "AHR status values Amazon documents",
-           column="ahr_status", value_set=list(AHR_STATUSES)),
+        _e("expect_column_values_to_be_in_set", "AHR status values Amazon documents; real documents also carry "
+           "others (GREEN in a seller's report): kept as received and shown, so a new value is a warning to look "
+           "at, not a reason to refuse the snapshot", "warning", column="ahr_status", value_set=list(AHR_STATUSES)),
         _e("expect_column_values_to_be_null", "performanceMetrics keys not in docs/amazon.md: Amazon "
            "changed the report; parse defensively, but look before the rating uses it",
            column="unknown_metric_keys"),

@@ -3,19 +3,21 @@
 python-amazon-sp-api makes the calls but has no retries and, for an error body without an
 ``errors`` key, raises nothing; this module adds what a production extractor needs:
 - client-side rate limiting per (seller, operation), backing off and retrying on 429;
-- bounded retries with backoff on 500/503/transport errors;
+- bounded retries with backoff on 500/503/transport errors, and one renewal of an expired access token;
 - FATAL: wait a cooldown (re-requesting at once fails again) and re-request a bounded number of times;
 - CANCELLED: no data for the range, which is a successful, empty result;
 - a report stuck in processing times out with a clear error (and is cancelled when still queued);
 - an expired pre-signed URL or a truncated download is fetched again.
-Every error names report type, account, marketplace and report id.
+Retries, backoff and polling go through tenacity (one policy: ``Timings``); the FATAL re-request
+logic is our own, since it is Amazon-specific (a cooldown, then a NEW report). Every retry is
+counted in ``ExtractionStats`` (materialization metadata). Every error names report type, account,
+marketplace and report id.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import random
 import threading
 import time
 import zlib
@@ -33,6 +35,16 @@ from sp_api.base.exceptions import (
     SellingApiRequestThrottledException,
     SellingApiServerException,
     SellingApiTemporarilyUnavailableException,
+)
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_random_exponential,
 )
 
 from orchestration.spapi.accounts import SellerAccount
@@ -195,35 +207,54 @@ class ReportLifecycle:
 
     # -- one call, with throttling, retries and token refresh --------------------------------
     def _call(self, ctx: _Ctx, operation: str, fn: Callable[[], Any]) -> Any:
-        attempt = 0
-        refreshed_token = False
-        while True:
+        """``fn()`` within the seller's rate limit; 429 and transient errors retried with jittered
+        exponential backoff (at most ``max_retries`` times), a 403 retried once at once with a new token."""
+        retries = 0
+        renewed = False
+
+        def once() -> Any:
+            nonlocal renewed
             self.limiter.acquire(ctx.account.selling_partner_id, operation)
             try:
                 return fn()
             except SellingApiRequestThrottledException:
                 ctx.stats.throttled_429 += 1
                 self.limiter.bucket(ctx.account.selling_partner_id, operation).drain()
-                problem = f"{operation} still throttled (429) after {attempt} retries"
+                raise _Retry(f"{operation} still throttled (429) after {{retries}} retries") from None
             except _TRANSIENT as exc:
-                problem = f"{operation} failed after {attempt} retries: {_describe(exc)}"
+                raise _Retry(f"{operation} failed after {{retries}} retries: {_describe(exc)}") from None
             except SellingApiForbiddenException as exc:
-                if refreshed_token:
+                if renewed:
                     raise ReportError(*ctx.names, f"{operation} refused: {_describe(exc)}") from None
                 # An access token can expire between our cache and the server's clock: fetch a new one once.
                 clear_token_cache()
-                refreshed_token = True
-                continue
+                renewed = True
+                raise _RenewToken() from None
             except AuthorizationError as exc:
                 raise ReportError(*ctx.names, _describe(exc)) from None
             except SellingApiException as exc:
                 raise ReportError(*ctx.names, f"{operation} refused: {_describe(exc)}") from None
-            attempt += 1
-            ctx.stats.retries += 1
-            if attempt > self.timings.max_retries:
-                raise ReportError(*ctx.names, problem)
-            delay = min(self.timings.retry_max, self.timings.retry_base * 2 ** (attempt - 1))
-            self.sleep(delay * (0.5 + random.random() / 2))
+
+        backoff = wait_random_exponential(multiplier=self.timings.retry_base, max=self.timings.retry_max)
+
+        def counted(state: RetryCallState) -> None:
+            nonlocal retries
+            if isinstance(state.outcome.exception(), _Retry):
+                retries += 1
+                ctx.stats.retries += 1
+
+        retrying = Retrying(
+            retry=retry_if_exception_type((_Retry, _RenewToken)),
+            stop=lambda state: isinstance(state.outcome.exception(), _Retry) and retries >= self.timings.max_retries,
+            wait=lambda state: 0.0 if isinstance(state.outcome.exception(), _RenewToken) else backoff(state),
+            before_sleep=counted,
+            sleep=lambda seconds: self.sleep(seconds),
+            reraise=True,
+        )
+        try:
+            return retrying(once)
+        except _Retry as exc:
+            raise ReportError(*ctx.names, exc.problem.replace("{retries}", str(retries))) from None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def run(
@@ -296,23 +327,29 @@ class ReportLifecycle:
         return str(report_id)
 
     def _wait(self, ctx: _Ctx, client, report_id: str) -> dict:
-        deadline = time.monotonic() + self.timings.report_timeout
-        interval = self.timings.poll_initial
-        while True:
-            report = self._call(ctx, "getReport", lambda: client.get_report(report_id)).payload or {}
-            status = report.get("processingStatus")
-            if status is None:
-                raise ReportError(*ctx.names, f"getReport answered without processingStatus: {report!r:.300}")
-            if status in TERMINAL:
-                return report
-            if time.monotonic() >= deadline:
-                self._try_cancel(ctx, client, report_id, status)
-                raise ReportError(
-                    *ctx.names,
-                    f"still {status} after {self.timings.report_timeout:.0f}s: timed out waiting for Amazon",
-                )
-            self.sleep(interval)
-            interval = min(self.timings.poll_max, interval * 1.5)
+        """Poll getReport until a terminal status: waits grow 1.5x from ``poll_initial`` to ``poll_max``;
+        after ``report_timeout`` the report is cancelled when still queued and the wait fails."""
+        polling = Retrying(
+            retry=retry_if_result(lambda report: report.get("processingStatus") not in TERMINAL),
+            wait=wait_exponential(multiplier=self.timings.poll_initial, exp_base=1.5, max=self.timings.poll_max),
+            stop=stop_after_delay(self.timings.report_timeout),
+            sleep=lambda seconds: self.sleep(seconds),
+            retry_error_callback=lambda state: state.outcome.result(),
+        )
+        report = polling(self._poll, ctx, client, report_id)
+        status = report["processingStatus"]
+        if status not in TERMINAL:
+            self._try_cancel(ctx, client, report_id, status)
+            raise ReportError(
+                *ctx.names, f"still {status} after {self.timings.report_timeout:.0f}s: timed out waiting for Amazon"
+            )
+        return report
+
+    def _poll(self, ctx: _Ctx, client, report_id: str) -> dict:
+        report = self._call(ctx, "getReport", lambda: client.get_report(report_id)).payload or {}
+        if report.get("processingStatus") is None:
+            raise ReportError(*ctx.names, f"getReport answered without processingStatus: {report!r:.300}")
+        return report
 
     def _try_cancel(self, ctx: _Ctx, client, report_id: str, status: str) -> None:
         if status != "IN_QUEUE":
@@ -329,44 +366,57 @@ class ReportLifecycle:
         return doc["url"], doc.get("compressionAlgorithm")
 
     def _download(self, ctx: _Ctx, client, report: dict) -> tuple[bytes, str | None, str | None, str | None]:
-        """(content as received, compressionAlgorithm, Content-Type header, problem or None)."""
+        """(content as received, compressionAlgorithm, Content-Type header, problem or None).
+
+        Each attempt asks for a fresh pre-signed URL; an expired URL, a transport error, another status
+        than 200 or a truncated gzip is tried again, up to ``download_attempts`` times. A document still
+        truncated after that is returned as evidence with its problem (the loader refuses it).
+        """
         document_id = report.get("reportDocumentId")
         if not document_id:
             raise ReportError(*ctx.names, "report is DONE but has no reportDocumentId")
-        problem = None
-        content = b""
-        compression = None
-        content_type = None
-        for attempt in range(1, self.timings.download_attempts + 1):
+        evidence: dict[str, Any] = {}
+
+        def once() -> tuple[bytes, str | None, str | None, str | None]:
             url, compression = self._document_link(ctx, client, document_id)
             try:
                 response = self.http.get(url)
             except httpx.TransportError as exc:
-                problem = f"document download failed: {exc}"
-                ctx.stats.retries += 1
-                continue
+                raise _Retry(f"document download failed: {exc}", counts=True) from None
             if response.status_code == 403 and b"xpired" in response.content:
                 ctx.stats.url_refreshes += 1
-                problem = "document URL expired"
                 log.info("%s: document URL expired, fetching a new one", ctx.report_id)
-                continue
+                raise _Retry("document URL expired")
             if response.status_code != 200:
-                problem = f"document download answered HTTP {response.status_code}"
-                ctx.stats.retries += 1
-                continue
-            content = response.content
-            content_type = response.headers.get("content-type")
+                raise _Retry(f"document download answered HTTP {response.status_code}", counts=True)
+            content, content_type = response.content, response.headers.get("content-type")
             ctx.stats.bytes_downloaded += len(content)
             if compression == "GZIP" and not _gzip_complete(content):
                 ctx.stats.truncated_downloads += 1
+                evidence.update(content=content, compression=compression, content_type=content_type)
                 problem = f"downloaded gzip document is truncated or corrupt ({len(content)} bytes)"
-                log.warning("%s: %s (attempt %d)", ctx.report_id, problem, attempt)
-                continue
+                log.warning("%s: %s", ctx.report_id, problem)
+                raise _Retry(problem)
             return content, compression, content_type, None
-        if content:
-            # Keep what we received as evidence; the loader refuses it with this problem.
-            return content, compression, content_type, problem
-        raise ReportError(*ctx.names, f"{problem} after {self.timings.download_attempts} attempts")
+
+        def counted(state: RetryCallState) -> None:
+            if getattr(state.outcome.exception(), "counts", False):
+                ctx.stats.retries += 1
+
+        attempts = self.timings.download_attempts
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retry),
+            stop=stop_after_attempt(attempts),
+            before_sleep=counted,
+            sleep=lambda seconds: self.sleep(seconds),
+            reraise=True,
+        )
+        try:
+            return retrying(once)
+        except _Retry as exc:
+            if evidence:  # keep what we received as evidence; the loader refuses it with this problem
+                return evidence["content"], evidence["compression"], evidence["content_type"], exc.problem
+            raise ReportError(*ctx.names, f"{exc.problem} after {attempts} attempts") from None
 
     def _fatal_reason(self, ctx: _Ctx, client, report: dict) -> str:
         document_id = report.get("reportDocumentId")
@@ -387,6 +437,19 @@ def _gzip_complete(content: bytes) -> bool:
     except (EOFError, OSError, zlib.error):
         return False
     return True
+
+
+class _Retry(Exception):
+    """A failure worth another attempt; ``problem`` says what failed (``{retries}`` filled in at the end)."""
+
+    def __init__(self, problem: str, *, counts: bool = False):
+        super().__init__(problem)
+        self.problem = problem
+        self.counts = counts
+
+
+class _RenewToken(Exception):
+    """The access token was refused: the cache is cleared and the call made again at once."""
 
 
 class _Ctx:

@@ -1,14 +1,31 @@
-"""The landing area: report documents exactly as received, plus a metadata JSON, never rewritten.
+"""The landing area: report documents as received, stored once per content, buyer data encrypted.
 
 Layout (relative to the landing root, ``Settings.landing_dir``)::
 
-    <report_type_key>/<account>/<marketplace_id>/<report_id>.<ext>[.gz]
+    <report_type_key>/<account>/<marketplace_id>/<report_id>.<ext>[.gz][.fernet]
     <report_type_key>/<account>/<marketplace_id>/<report_id>.meta.json
+    .content/<content address>.json
 
 ``ext`` is the report type's format (``tsv``, ``json``, ``xml``); ``.gz`` is appended when the
-bytes are gzip-compressed as downloaded. Files are written atomically (temporary file in the same
-folder, fsync, then an exclusive hard link / rename), and an existing file is never replaced: the
-same content returns the existing file, different content for the same report id is an error.
+bytes are gzip-compressed as downloaded; ``.fernet`` when the file is encrypted. Files are written
+atomically (temporary file in the same folder, fsync, then an exclusive hard link / rename), and an
+existing document is never replaced: the same content for a report id returns the existing file,
+different content for the same report id is an error.
+
+Content addressing: every report id gets its metadata JSON, but a document byte-identical to one
+already landed for the same report type, account and marketplace is not stored again: its metadata
+names the stored file (``stored_file``) and the report it duplicates (``duplicate_of``); re-running a
+day lands no new bytes when Amazon serves the same documents. The index entry under ``.content/`` is
+named by a keyed hash (HMAC with a key derived from AHW_LANDING_KEY) of (report type, account,
+marketplace, SHA-256 of the document), so its name cannot be confirmed from buyer data without the key.
+
+Buyer data: flat files (orders, seller feedback, returns) hold buyer addresses, e-mails and comments;
+they are encrypted at rest in Fernet frames (``orchestration.warehouse.encryption``; streaming, memory
+bounded by one frame). JSON and XML seller performance snapshots hold no buyer data and stay plain.
+``sha256`` and ``bytes`` in the metadata are those of the document as received (before encryption).
+:meth:`Landing.purge` deletes buyer-data documents whose document date (end of the requested window,
+or the landing day for imports) is older than the retention (AHW_LANDING_RETENTION_DAYS); their
+metadata stays, marked ``purged_at``, and what raw loaded from them stays.
 
 The metadata holds only facts about the document (ids, window, timestamps, status, size, hash,
 compression, source, the charset the download's ``Content-Type`` or ``ahw import-report
@@ -24,22 +41,29 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import io
 import json
 import os
 import re
 import tempfile
 import zlib
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
 from orchestration.catalogue import MARKETPLACES
+from orchestration.config import DEVELOPMENT_LANDING_KEY
 from orchestration.parsing.encodings import UnknownCharset, resolve_encoding
+from orchestration.spapi.report_types import REPORT_TYPES
 from orchestration.spapi.report_types import report_type as lookup_report_type
+from orchestration.warehouse.encryption import DecryptionError, LandingCipher
 
 GZIP_MAGIC = b"\x1f\x8b"
+ENCRYPTED_SUFFIX = ".fernet"
 _SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+ -]*$")
+_CHUNK = 1 << 20
 
 
 class LandingError(Exception):
@@ -89,9 +113,16 @@ class LandedDocument:
     sha256: str
     bytes: int
 
+    """``path`` is the stored file (shared by byte-identical documents); ``sha256`` and ``bytes`` are of the
+    document as received (before encryption)."""
+
     @property
     def is_gzip(self) -> bool:
-        return self.path.name.endswith(".gz")
+        return self.path.name.removesuffix(ENCRYPTED_SUFFIX).endswith(".gz")
+
+    @property
+    def is_encrypted(self) -> bool:
+        return self.path.name.endswith(ENCRYPTED_SUFFIX)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -107,12 +138,29 @@ def _check_component(value: str, what: str) -> str:
     return value
 
 
+def holds_buyer_data(report_type) -> bool:
+    """Flat files (orders, seller feedback, returns) carry buyer names, addresses, e-mails and comments."""
+    return not report_type.is_snapshot
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """What :meth:`Landing.purge` deleted: stored files, their bytes, and the report ids they served."""
+
+    files: list[str] = field(default_factory=list)
+    bytes: int = 0
+    reports: int = 0
+
+
 class Landing:
-    def __init__(self, root: Path | str):
+    """The landing area under ``root``; ``key`` is AHW_LANDING_KEY (None: the sandbox's development key)."""
+
+    def __init__(self, root: Path | str, key: str | bytes | None = None):
         self.root = Path(root)
+        self._cipher = LandingCipher(key or DEVELOPMENT_LANDING_KEY)
 
     # -- paths -------------------------------------------------------------------------------
-    def document_path(self, meta: LandingMeta, *, compressed: bool) -> Path:
+    def document_path(self, meta: LandingMeta, *, compressed: bool, encrypted: bool = False) -> Path:
         rt = lookup_report_type(meta.report_type)
         folder = (
             self.root
@@ -121,7 +169,8 @@ class Landing:
             / _check_component(meta.marketplace_id, "marketplace id")
         )
         report_id = _check_component(meta.report_id, "report id")
-        return folder / f"{report_id}.{rt.format}{'.gz' if compressed else ''}"
+        suffix = f"{'.gz' if compressed else ''}{ENCRYPTED_SUFFIX if encrypted else ''}"
+        return folder / f"{report_id}.{rt.format}{suffix}"
 
     def meta_path(self, meta: LandingMeta) -> Path:
         doc = self.document_path(meta, compressed=False)
@@ -135,17 +184,88 @@ class Landing:
         except ValueError:
             raise LandingError(f"{p} is not under the landing root {self.root}") from None
 
+    def _index_path(self, rt, account_id: str, marketplace_id: str, sha: str) -> Path:
+        return self.root / ".content" / f"{self._cipher.content_address(rt.key, account_id, marketplace_id, sha)}.json"
+
     # -- write -------------------------------------------------------------------------------
     def save(self, content: bytes, meta: LandingMeta) -> LandedDocument:
-        """Land ``content`` exactly as received; idempotent for identical content, never overwrites."""
+        """Land ``content`` as received (encrypted when it holds buyer data); once per content, never overwrites."""
         rt = self._check_meta(meta)
         compressed = meta.compression == "GZIP" or (meta.compression is None and content[:2] == GZIP_MAGIC)
-        path = self._path_for(meta, compressed)
         sha = hashlib.sha256(content).hexdigest()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write_once(path, content, sha)
-        self._write_meta(meta, rt, path, sha, len(content), compressed, _head(content, compressed))
-        return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=len(content))
+        head = _head(content, compressed)
+        return self._land(meta, rt, sha, len(content), compressed, head, lambda: io.BytesIO(content))
+
+    def save_file(self, source: Path | str, meta: LandingMeta) -> LandedDocument:
+        """Land the file at ``source`` as received, streamed in chunks (a large file never sits in memory)."""
+        src = Path(source)
+        rt = self._check_meta(meta)
+        digest = hashlib.sha256()
+        with src.open("rb") as fh:
+            first = fh.read(64 * 1024)
+            digest.update(first)
+            for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                digest.update(chunk)
+        compressed = meta.compression == "GZIP" or (meta.compression is None and first[:2] == GZIP_MAGIC)
+        return self._land(
+            meta, rt, digest.hexdigest(), src.stat().st_size, compressed, _head(first, compressed),
+            lambda: src.open("rb"),
+        )  # fmt: skip
+
+    def _land(
+        self, meta: LandingMeta, rt, sha: str, size: int, compressed: bool, head: bytes, source: Callable[[], BinaryIO]
+    ) -> LandedDocument:
+        meta_path = self.meta_path(meta)
+        earlier = self._earlier_landing(meta_path, sha)
+        if earlier is not None:
+            return LandedDocument(path=earlier, meta_path=meta_path, sha256=sha, bytes=size)
+        index = self._index_path(rt, meta.account_id, meta.marketplace_id, sha)
+        stored, duplicate_of = self._indexed(index)
+        if stored is None:
+            encrypted = holds_buyer_data(rt)
+            stored = self._path_for(meta, compressed, encrypted)
+            stored.parent.mkdir(parents=True, exist_ok=True)
+            with source() as fh:
+                chunks = iter(lambda: fh.read(_CHUNK), b"")
+                try:
+                    self._link_new(stored, self._cipher.encrypt(chunks) if encrypted else chunks)
+                except FileExistsError:  # a concurrent writer of the same report, or a crash before its metadata
+                    self._same_or_conflict(stored, sha)
+            self._write_index(index, stored, meta.report_id)
+            duplicate_of = None
+        self._write_meta(meta, rt, stored, sha, size, compressed, head, duplicate_of)
+        return LandedDocument(path=stored, meta_path=meta_path, sha256=sha, bytes=size)
+
+    def _earlier_landing(self, meta_path: Path, sha: str) -> Path | None:
+        """The stored file of this report id when it was landed before with the same content; LandingError when the
+        content differs; None when it was never landed or its file has been purged."""
+        if not meta_path.exists():
+            return None
+        info = json.loads(meta_path.read_text())
+        stored = self._stored_file(meta_path, info)
+        if info.get("sha256") != sha:
+            raise LandingError(
+                f"{stored} already holds report {info.get('report_id')} with different content (sha256 "
+                f"{str(info.get('sha256'))[:12]}..., new {sha[:12]}...); landed documents are never rewritten"
+            )
+        return stored if stored.exists() else None
+
+    def _stored_file(self, meta_path: Path, info: dict) -> Path:
+        return self.root / info["stored_file"] if info.get("stored_file") else meta_path.parent / info["file"]
+
+    def _indexed(self, index: Path) -> tuple[Path | None, str | None]:
+        """(stored file, its report id) of a byte-identical document landed before, if still there."""
+        try:
+            entry = json.loads(index.read_text())
+        except FileNotFoundError:
+            return None, None
+        stored = self.root / entry["stored_file"]
+        return (stored, entry["report_id"]) if stored.exists() else (None, None)
+
+    def _write_index(self, index: Path, stored: Path, report_id: str) -> None:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        entry = json.dumps({"stored_file": self.relative(stored), "report_id": report_id}).encode()
+        self._replace(index, entry)
 
     def _check_meta(self, meta: LandingMeta):
         rt = lookup_report_type(meta.report_type)
@@ -158,20 +278,22 @@ class Landing:
             raise LandingError(f"unsupported compression {meta.compression!r}")
         return rt
 
-    def _path_for(self, meta: LandingMeta, compressed: bool) -> Path:
-        path = self.document_path(meta, compressed=compressed)
+    def _path_for(self, meta: LandingMeta, compressed: bool, encrypted: bool) -> Path:
+        path = self.document_path(meta, compressed=compressed, encrypted=encrypted)
         # Another name of the same report (compressed vs not) would be a second version: refuse.
-        other = self.document_path(meta, compressed=not compressed)
-        if other.exists():
-            raise LandingError(
-                f"{other} already holds report {meta.report_id}; refusing to land a "
-                f"{'compressed' if compressed else 'plain'} copy next to it"
-            )
+        for other_compressed in (True, False):
+            for other_encrypted in (True, False):
+                other = self.document_path(meta, compressed=other_compressed, encrypted=other_encrypted)
+                if other != path and other.exists():
+                    raise LandingError(
+                        f"{other} already holds report {meta.report_id}; refusing to land another copy next to it"
+                    )
         return path
 
     def _write_meta(
-        self, meta: LandingMeta, rt, path: Path, sha: str, size: int, compressed: bool, head: bytes
-    ) -> None:
+        self, meta: LandingMeta, rt, path: Path, sha: str, size: int, compressed: bool, head: bytes,
+        duplicate_of: str | None,
+    ) -> None:  # fmt: skip
         mp = MARKETPLACES.get(meta.marketplace_id)
         try:
             encoding, encoding_source, _ = resolve_encoding(
@@ -183,6 +305,7 @@ class Landing:
             )
         except UnknownCharset:
             encoding, encoding_source = None, None  # the parser refuses it, naming the charset
+        landed_at = datetime.now(UTC)
         document = {
             "report_id": meta.report_id,
             "report_type": rt.name,
@@ -202,57 +325,23 @@ class Landing:
             "encoding": encoding,
             "encoding_source": encoding_source,
             "file": path.name,
-            "landed_at": _iso(datetime.now(UTC)),
+            "stored_file": self.relative(path),
+            "duplicate_of": duplicate_of,
+            "encryption": "fernet-frames-v1" if path.name.endswith(ENCRYPTED_SUFFIX) else None,
+            "document_date": _document_date(meta.data_end_time, landed_at).isoformat(),
+            "landed_at": _iso(landed_at),
+            "purged_at": None,
         }
         meta_path = self.meta_path(meta)
-        if not meta_path.exists():
-            meta_bytes = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+        meta_bytes = (json.dumps(document, indent=2, sort_keys=True) + "\n").encode()
+        if meta_path.exists():  # landed before and purged since: the document is stored again
+            self._replace(meta_path, meta_bytes)
+        else:
             with contextlib.suppress(FileExistsError):  # a concurrent writer landed it first
                 self._link_new(meta_path, meta_bytes)
 
-    def save_file(self, source: Path | str, meta: LandingMeta) -> LandedDocument:
-        """Land the file at ``source`` as received, streamed in chunks (a large file never sits in memory)."""
-        src = Path(source)
-        rt = self._check_meta(meta)
-        digest = hashlib.sha256()
-        with src.open("rb") as fh:
-            head = fh.read(2)
-            fh.seek(0)
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        sha, size = digest.hexdigest(), src.stat().st_size
-        compressed = meta.compression == "GZIP" or (meta.compression is None and head == GZIP_MAGIC)
-        path = self._path_for(meta, compressed)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists():
-            self._same_or_conflict(path, sha)
-        else:
-            try:
-                with src.open("rb") as fh:
-                    self._link_new(path, fh)
-            except FileExistsError:
-                self._same_or_conflict(path, sha)
-        with src.open("rb") as fh:
-            head = _head(fh.read(64 * 1024), compressed)
-        self._write_meta(meta, rt, path, sha, size, compressed, head)
-        return LandedDocument(path=path, meta_path=self.meta_path(meta), sha256=sha, bytes=size)
-
-    def _write_once(self, path: Path, content: bytes, sha: str) -> None:
-        if path.exists():
-            self._same_or_conflict(path, sha)
-            return
-        try:
-            self._link_new(path, content)
-        except FileExistsError:
-            self._same_or_conflict(path, sha)
-
-    @staticmethod
-    def _same_or_conflict(path: Path, sha: str) -> None:
-        digest = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(chunk)
-        existing = digest.hexdigest()
+    def _same_or_conflict(self, path: Path, sha: str) -> None:
+        existing = self._plain_sha256(path)
         if existing != sha:
             raise LandingError(
                 f"{path} already exists with different content (sha256 {existing[:12]}..., new "
@@ -260,16 +349,13 @@ class Landing:
             )
 
     @staticmethod
-    def _link_new(path: Path, content: bytes | BinaryIO) -> None:
-        """Create ``path`` with ``content`` (bytes or a stream) atomically; FileExistsError if it exists."""
+    def _link_new(path: Path, content: bytes | Iterable[bytes]) -> None:
+        """Create ``path`` with ``content`` (bytes or chunks) atomically; FileExistsError if it exists."""
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                if isinstance(content, bytes):
-                    fh.write(content)
-                else:
-                    for chunk in iter(lambda: content.read(1 << 20), b""):
-                        fh.write(chunk)
+                for chunk in [content] if isinstance(content, bytes) else content:
+                    fh.write(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
             try:
@@ -282,36 +368,142 @@ class Landing:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
 
+    @staticmethod
+    def _replace(path: Path, content: bytes) -> None:
+        """Write ``path`` atomically, replacing it (metadata and index entries only; never a document)."""
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+
     # -- read --------------------------------------------------------------------------------
+    def open_plain(self, path: Path | str) -> BinaryIO:
+        """The stored file as received (decrypted when encrypted, still gzip when it was), as a stream.
+
+        Raises LandingError naming the file when it cannot be opened; reading raises DecryptionError
+        (wrong key, altered or truncated file).
+        """
+        p = Path(path)
+        try:
+            raw = p.open("rb")
+        except OSError as exc:
+            raise LandingError(f"cannot read landed document {p}: {exc}") from None
+        if not p.name.endswith(ENCRYPTED_SUFFIX):
+            return raw
+        try:
+            return self._cipher.open(raw, str(p))
+        except DecryptionError as exc:
+            raise LandingError(str(exc)) from None
+
+    def _plain_sha256(self, path: Path) -> str:
+        digest = hashlib.sha256()
+        try:
+            with self.open_plain(path) as fh:
+                for chunk in iter(lambda: fh.read(_CHUNK), b""):
+                    digest.update(chunk)
+        except DecryptionError as exc:
+            raise LandingError(str(exc)) from None
+        return digest.hexdigest()
+
     def read(self, landed: LandedDocument | Path | str) -> bytes:
         """The document's decompressed bytes; LandingError naming the file when it is corrupt."""
         path = landed.path if isinstance(landed, LandedDocument) else Path(landed)
         try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise LandingError(f"cannot read landed document {path}: {exc}") from None
+            with self.open_plain(path) as fh:
+                content = fh.read()
+        except DecryptionError as exc:
+            raise LandingError(str(exc)) from None
         if isinstance(landed, LandedDocument):
             actual = hashlib.sha256(content).hexdigest()
             if actual != landed.sha256:
                 raise LandingError(f"{path} changed since it was landed (sha256 {actual[:12]}...)")
-        if path.name.endswith(".gz") or content[:2] == GZIP_MAGIC:
+        if content[:2] == GZIP_MAGIC:
             return decompress(content, path)
         return content
 
     def verify(self, landed: LandedDocument) -> None:
-        """LandingError naming the file when it is missing or changed since it was landed (chunked hash)."""
-        digest = hashlib.sha256()
-        try:
-            with landed.path.open("rb") as fh:
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(chunk)
-        except OSError as exc:
-            raise LandingError(f"cannot read landed document {landed.path}: {exc}") from None
-        if digest.hexdigest() != landed.sha256:
-            raise LandingError(f"{landed.path} changed since it was landed (sha256 {digest.hexdigest()[:12]}...)")
+        """LandingError naming the file when it is missing, purged or changed since it was landed (chunked hash)."""
+        if not landed.path.exists():
+            raise LandingError(
+                f"{landed.path} is not in landing (purged after AHW_LANDING_RETENTION_DAYS, or removed); "
+                "request the report again"
+            )
+        actual = self._plain_sha256(landed.path)
+        if actual != landed.sha256:
+            raise LandingError(f"{landed.path} changed since it was landed (sha256 {actual[:12]}...)")
+
+    def opener(self, landed: LandedDocument, limit: int, context):
+        """An opener of the landed document as a bounded, decrypted, gunzipped stream (``parsing.streams``)."""
+        from orchestration.parsing.streams import file_opener
+
+        return file_opener(landed.path, limit, context, open_raw=self.open_plain)
 
     def load_meta(self, landed: LandedDocument) -> dict:
         return json.loads(landed.meta_path.read_text())
+
+    # -- retention ---------------------------------------------------------------------------
+    def purge(self, before: date, *, report_types: Iterable | None = None, dry_run: bool = False) -> PurgeResult:
+        """Delete stored buyer-data documents (orders, feedback, returns) whose document date is before ``before``.
+
+        A stored file serving several report ids (content addressing) goes when the newest of them is
+        due. Their metadata stays, marked ``purged_at``; raw keeps every row loaded from them. Snapshot
+        reports (no buyer data) are kept. ``report_types``: only these (default all); ``dry_run``: only
+        say what would go.
+        """
+        served: dict[Path, list[tuple[Path, dict]]] = {}
+        for rt in report_types if report_types is not None else REPORT_TYPES.values():
+            folder = self.root / rt.key
+            if not holds_buyer_data(rt) or not folder.is_dir():
+                continue
+            for meta_path in sorted(folder.rglob("*.meta.json")):
+                info = json.loads(meta_path.read_text())
+                if not info.get("purged_at"):
+                    served.setdefault(self._stored_file(meta_path, info), []).append((meta_path, info))
+        files, size, reports = [], 0, 0
+        now = _iso(datetime.now(UTC))
+        for stored, entries in sorted(served.items()):
+            newest = max(_info_date(info) for _, info in entries)
+            if newest >= before:
+                continue
+            files.append(self.relative(stored))
+            reports += len(entries)
+            with contextlib.suppress(FileNotFoundError):
+                size += stored.stat().st_size
+            if dry_run:
+                continue
+            for _, info in entries:
+                rt = lookup_report_type(info["report_type"])
+                index = self._index_path(rt, info["account_id"], info["marketplace_id"], info["sha256"])
+                with contextlib.suppress(FileNotFoundError):
+                    index.unlink()
+            with contextlib.suppress(FileNotFoundError):
+                stored.unlink()
+            for meta_path, info in entries:
+                self._replace(
+                    meta_path, (json.dumps({**info, "purged_at": now}, indent=2, sort_keys=True) + "\n").encode()
+                )
+        return PurgeResult(files=files, bytes=size, reports=reports)
+
+
+def _document_date(data_end_time: datetime | None, landed_at: datetime) -> date:
+    """The day a document's data ends (its window's last instant), else the day it was landed (imports)."""
+    if data_end_time is None:
+        return landed_at.date()
+    end = data_end_time.astimezone(UTC) if data_end_time.tzinfo else data_end_time
+    return end.date()
+
+
+def _info_date(info: dict) -> date:
+    if info.get("document_date"):
+        return date.fromisoformat(info["document_date"])
+    moment = info.get("data_end_time") or info["landed_at"]
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")).date()
 
 
 def decompress(content: bytes, path: Path | str = "<bytes>") -> bytes:

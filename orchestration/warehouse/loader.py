@@ -1,23 +1,28 @@
-"""Load documents into schema ``raw``: stream into a per-load staging table, then publish per partition.
+"""Load documents into schema ``raw``: write, audit, publish.
 
 The one path from a landed document to raw, for the extractor (``orchestration.ingest``) and for
-``ahw import-report`` (:func:`import_file`): :func:`load_landed` opens the landed file as a bounded
-stream, parses it (``orchestration.parsing``) and loads it in two steps:
+``ahw import-report`` (:func:`import_file`): the landed file is opened as a bounded stream, parsed
+(``orchestration.parsing``) and loaded in three steps:
 
-1. **stage**: the parsed record batches are appended, batch by batch, to a table of their own in
-   schema ``raw_staging`` (rows that do not fit the header to a second one), so memory stays bounded
-   whatever the document's size; nothing readers see changes;
-2. **publish**: one transaction per (report type, account, marketplace, partition) deletes the
-   partition's rows, inserts the staged ones with provenance and appends a ``raw.load_log`` row with
-   the document's facts (encoding, date formats, flags, rows rejected, unmapped elements); the first
-   partition's transaction also replaces the document's rows in ``raw.rejected_rows``. If anything
-   fails the transaction rolls back and the previous version stays intact ("a failed or re-run load
-   leaves the warehouse as it was or as a complete new version, never half"). A partition requested
-   but absent from the document is still replaced (by zero rows), so a re-run over data that
-   disappeared leaves no stale rows.
+1. **write** (:func:`stage`, :func:`prepare`): the parsed record batches are appended, batch by batch,
+   to a table of their own in schema ``raw_staging`` (rows that do not fit the header to a second one),
+   so memory stays bounded whatever the document's size; a view beside it,
+   ``raw_staging.<table>__<load id>__version``, shows the rows exactly as they would be published
+   (provenance included). Nothing readers see changes.
+2. **audit** (:func:`audit_and_publish`, ``orchestration.quality.audit``): the raw suites validate the
+   new versions with Great Expectations, on the published rows with the new versions in place of
+   their partitions, so suites that compare with history (volume) read both.
+3. **publish** (:func:`publish`): for a version that passed, ONE transaction deletes the account x
+   marketplace's rows of every partition it replaces, inserts the new rows, replaces the document's
+   rows in ``raw.rejected_rows`` and appends a ``raw.load_log`` row per partition with the document's
+   facts (encoding, date formats, flags, rows rejected, unmapped elements). If anything fails the
+   transaction rolls back and the previous version stays intact. A partition requested but absent from
+   the document is still replaced (by zero rows), so a re-run over data that disappeared leaves no
+   stale rows. A version that failed is kept in ``raw_rejected.<table>`` with its load id, run id and
+   reason (``orchestration.warehouse.rejected``) and the published partitions are not touched.
 
-An audit step (write-audit-publish) fits between the two: :class:`StagedDocument` names the staging
-table holding the new version. The staging tables are dropped when the load ends, whatever happened.
+The staging tables are dropped when the load ends, whatever happened; those a crashed process left
+behind are dropped by the next load (:func:`drop_abandoned_staging`).
 """
 
 from __future__ import annotations
@@ -38,7 +43,6 @@ from orchestration.parsing import (
     DocumentFacts,
     ParsedDocument,
     ParseOptions,
-    file_opener,
     parse_document,
     snapshot_partition_date,
 )
@@ -104,7 +108,12 @@ class ImportResult:
 
 @dataclass
 class StagedDocument:
-    """A parsed document written to staging tables, not yet visible in raw."""
+    """A parsed document written to staging tables: the new version of its partitions, not yet in raw.
+
+    :func:`stage` fills the staging tables; :func:`prepare` decides the partitions it replaces and
+    creates :attr:`version_view`, the rows exactly as :func:`publish` would insert them into
+    ``raw.<table>`` (provenance included), which is what the raw audit validates.
+    """
 
     report_type: ReportType
     context: DocumentContext
@@ -112,15 +121,75 @@ class StagedDocument:
     """``raw_staging.<raw table>__<load id>``: the parser's columns, one row per parsed row."""
     rejected_table: str
     parsed: ParsedDocument
+    load_id: str
     rows: int = 0
+    landing_file: str | None = None
+    sha256: str | None = None
+    partitions: list[date] = field(default_factory=list)
+    """The partitions this version replaces (flat files: requested days; snapshots: one day)."""
+    snapshot_at: datetime | None = None
+    loaded_at: datetime | None = None
+    rows_outside_window: int = 0
 
     @property
     def facts(self) -> DocumentFacts:
         return self.parsed.facts
 
+    @property
+    def raw_table(self) -> str:
+        return self.report_type.raw_table
+
+    @property
+    def account_id(self) -> str:
+        return self.context.account_id
+
+    @property
+    def marketplace_id(self) -> str:
+        return self.context.marketplace_id
+
+    @property
+    def version_view(self) -> str:
+        """``raw_staging.<raw table>__<load id>__version``: the raw-shaped rows of the new version."""
+        return f"{self.table}__version"
+
+    def describe(self) -> str:
+        """Report type, account, marketplace, report id and partitions, for one-line messages."""
+        days = _days_text(self.partitions)
+        return (
+            f"{self.report_type.name} for account {self.account_id}, marketplace {self.marketplace_id}, "
+            f"report {self.context.report_id}, partition(s) {days}"
+        )
+
+
+def _days_text(days: list[date]) -> str:
+    if not days:
+        return "none"
+    ordered = sorted(days)
+    return ordered[0].isoformat() if len(ordered) == 1 else f"{ordered[0]}..{ordered[-1]}"
+
 
 def _utc_naive(value: datetime) -> datetime:
     return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
+#: Load ids staged by this process and not dropped yet. DuckDB has one writer process, so any other
+#: staging table found while this process holds the file was left by a crashed load.
+_ACTIVE_LOADS: set[str] = set()
+
+
+def drop_abandoned_staging(con: duckdb.DuckDBPyConnection) -> int:
+    """Drop staging tables and views a crashed load left behind (not staged by this process); returns how many."""
+    objects = con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE schema_name = ? "
+        "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE schema_name = ?",
+        [STAGING_SCHEMA, STAGING_SCHEMA],
+    ).fetchall()
+    dropped = 0
+    for name, kind in sorted(objects, key=lambda o: o[1] == "TABLE"):  # views before their tables
+        if not any(load_id in name for load_id in _ACTIVE_LOADS):
+            con.execute(f'DROP {kind} IF EXISTS {STAGING_SCHEMA}."{name}"')
+            dropped += 1
+    return dropped
 
 
 def stage(
@@ -129,13 +198,14 @@ def stage(
     """Write the document's batches (and rows kept aside) to fresh staging tables; raises DocumentError."""
     load_id = uuid.uuid4().hex[:12]
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING_SCHEMA}")
+    _ACTIVE_LOADS.add(load_id)
     table = f"{STAGING_SCHEMA}.{report_type.raw_table}__{load_id}"
     rejected_table = f"{STAGING_SCHEMA}.rejected_rows__{load_id}"
     cols = ", ".join(f"{c.name} {c.ddl_type}" for c in parsed_columns(report_type.raw_table))
-    con.execute(f"CREATE TABLE {table} ({cols})")
-    con.execute(f"CREATE TABLE {rejected_table} (source_row_number INTEGER, raw_text VARCHAR, reason VARCHAR)")
-    staged = StagedDocument(report_type, context, table, rejected_table, parsed)
+    staged = StagedDocument(report_type, context, table, rejected_table, parsed, load_id)
     try:
+        con.execute(f"CREATE TABLE {table} ({cols})")
+        con.execute(f"CREATE TABLE {rejected_table} (source_row_number INTEGER, raw_text VARCHAR, reason VARCHAR)")
         for batch in parsed.batches():
             if batch.num_rows:
                 con.register(_VIEW, batch)
@@ -162,9 +232,13 @@ def _stage_rejected(con: duckdb.DuckDBPyConnection, staged: StagedDocument) -> N
 
 
 def drop_staging(con: duckdb.DuckDBPyConnection, staged: StagedDocument) -> None:
+    """Drop the document's staging tables and version view (whatever happened to it)."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute(f"DROP VIEW IF EXISTS {staged.version_view}")
     for table in (staged.table, staged.rejected_table):
         with contextlib.suppress(duckdb.Error):
             con.execute(f"DROP TABLE IF EXISTS {table}")
+    _ACTIVE_LOADS.discard(staged.load_id)
 
 
 def staged_partitions(con: duckdb.DuckDBPyConnection, staged: StagedDocument) -> list[date]:
@@ -180,52 +254,89 @@ def staged_partitions(con: duckdb.DuckDBPyConnection, staged: StagedDocument) ->
     return [d for (d,) in rows]
 
 
-def publish(
+def _literal(value: object, ddl_type: str) -> str:
+    """A typed SQL literal (the version view is a view: it cannot take parameters)."""
+    if value is None:
+        return f"CAST(NULL AS {ddl_type})"
+    text = value.isoformat(sep=" ") if isinstance(value, datetime) else str(value)
+    return f"CAST('{text.replace(chr(39), chr(39) * 2)}' AS {ddl_type})"
+
+
+def prepare(
     con: duckdb.DuckDBPyConnection,
     staged: StagedDocument,
     *,
     landing_file: str | None,
-    partition_dates: list[date],
+    partition_dates: list[date] | None,
     snapshot_at: datetime | None,
     sha256: str | None = None,
-) -> LoadResult:
-    """Replace each requested partition of ``raw.<table>`` with the staged rows (one transaction each).
+) -> StagedDocument:
+    """Decide the partitions the staged document replaces and create its version view.
 
-    Snapshot reports: every staged row goes to ``partition_dates[0]`` with ``snapshot_at`` set. Flat
-    files: ``snapshot_at`` (optional) is when Amazon generated the document, logged as ``generated_at``;
-    rows are routed by their ``partition_date``; rows outside ``partition_dates`` are skipped and
-    counted in ``rows_outside_window``. Raises after rolling back the failing partition (earlier
-    partitions stay committed, each complete on its own). Expects ``ensure_raw_schema`` to have run.
+    ``partition_dates`` None: the partitions the document has (flat files: its rows' dates; snapshots:
+    the date the document states). Snapshot reports: every staged row goes to the first partition with
+    ``snapshot_at`` set (default 23:59:59 UTC of that day). Flat files: ``snapshot_at`` (optional) is when
+    Amazon generated the document, logged as ``generated_at``; rows are routed by their
+    ``partition_date``; rows outside the partitions are left out and counted (``rows_outside_window``).
+    Raises DocumentError when there is no partition to load.
     """
-    if not partition_dates:
-        raise ValueError("partition_dates is empty: nothing to load")
-    rt, context, facts = staged.report_type, staged.context, staged.facts
-    partitions = list(dict.fromkeys(partition_dates))
-    table_name = rt.raw_table
-    columns = [c.name for c in raw_columns(table_name)]
-    loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    values = {
+    rt, context = staged.report_type, staged.context
+    partitions = list(dict.fromkeys(partition_dates or []))
+    if not partitions:
+        partitions = staged_partitions(con, staged)
+        if not partitions:
+            what = (
+                "cannot tell the snapshot date from the document"
+                if rt.is_snapshot
+                else "the document has no rows, so no partition to load"
+            )
+            raise DocumentError.for_context(context, f"{what}; pass the partition date(s) explicitly")
+    if rt.is_snapshot:
+        partitions = partitions[:1]
+        snapshot_at = _utc_naive(snapshot_at) if snapshot_at else datetime.combine(partitions[0], time(23, 59, 59))
+    staged.partitions, staged.snapshot_at = partitions, snapshot_at
+    staged.landing_file, staged.sha256 = landing_file, sha256
+    staged.loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    fixed: dict[str, object] = {
         "report_id": context.report_id,
         "account_id": context.account_id,
         "marketplace_id": context.marketplace_id,
         "landing_file": landing_file,
-        "loaded_at": loaded_at,
+        "loaded_at": staged.loaded_at,
     }
+    where = ""
     if rt.is_snapshot:
-        if snapshot_at is None:
-            raise ValueError(f"{rt.name} is a snapshot report: snapshot_at is required")
-        partitions = partitions[:1]
-        values |= {"snapshot_at": _utc_naive(snapshot_at), "partition_date": partitions[0]}
-        where, where_params = "", []
+        fixed |= {"snapshot_at": snapshot_at, "partition_date": partitions[0]}
     else:
-        where, where_params = "WHERE partition_date = ?", None
-    select_parts = ["?" if name in values else name for name in columns]
-    value_params = [values[name] for name in columns if name in values]
-    insert_sql = (
-        f"INSERT INTO {SCHEMA}.{table_name} ({', '.join(columns)}) "
-        f"SELECT {', '.join(select_parts)} FROM {staged.table} {where}"
+        days = ", ".join(_literal(d, "DATE") for d in partitions)
+        where = f" WHERE partition_date IN ({days})"
+        (staged.rows_outside_window,) = con.execute(
+            f"SELECT count(*) FROM {staged.table} WHERE partition_date IS NULL OR NOT list_contains(?, partition_date)",
+            [partitions],
+        ).fetchone()
+    select = ", ".join(
+        f"{_literal(fixed[c.name], c.ddl_type)} AS {c.name}" if c.name in fixed else c.name
+        for c in raw_columns(rt.raw_table)
     )
-    delete_sql = f"DELETE FROM {SCHEMA}.{table_name} WHERE account_id = ? AND marketplace_id = ? AND partition_date = ?"
+    con.execute(f"CREATE OR REPLACE VIEW {staged.version_view} AS SELECT {select} FROM {staged.table}{where}")
+    return staged
+
+
+def publish(con: duckdb.DuckDBPyConnection, staged: StagedDocument) -> LoadResult:
+    """Replace the staged document's partitions of ``raw.<table>`` with its version, in ONE transaction.
+
+    Deletes the account x marketplace's rows of every partition the version replaces, inserts the
+    version's rows, replaces the document's rows in ``raw.rejected_rows`` and appends a
+    ``raw.load_log`` row per partition with the document's facts. A partition without rows in the
+    document is still replaced (by zero rows), so a re-run over data that disappeared leaves no stale
+    rows. If anything fails the transaction rolls back and the previous version stays intact. Expects
+    :func:`prepare` and ``ensure_raw_schema`` to have run.
+    """
+    if staged.loaded_at is None:
+        raise ValueError("publish() needs a prepared document: call prepare() first")
+    rt, context, facts = staged.report_type, staged.context, staged.facts
+    table_name = rt.raw_table
+    columns = ", ".join(c.name for c in raw_columns(table_name))
     log_columns = [c.name for c in raw_columns("load_log")]
     log_sql = f"INSERT INTO {SCHEMA}.load_log ({', '.join(log_columns)}) VALUES ({', '.join('?' * len(log_columns))})"
     document_facts = {
@@ -242,35 +353,27 @@ def publish(
         f"SELECT ?, ?, ?, ?, ?, source_row_number, raw_text, reason, ? FROM {staged.rejected_table} "
         "ORDER BY source_row_number"
     )
-
-    outside = 0
-    if not rt.is_snapshot:
-        (outside,) = con.execute(
-            f"SELECT count(*) FROM {staged.table} WHERE partition_date IS NULL OR NOT list_contains(?, partition_date)",
-            [partitions],
-        ).fetchone()
-    rows_per_partition: dict[date, int] = {}
-    for position, day in enumerate(partitions):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(delete_sql, [context.account_id, context.marketplace_id, day])
-            params = value_params + ([day] if where_params is None else where_params)
-            con.execute(insert_sql, params)
-            (n,) = con.execute(
-                f"SELECT count(*) FROM {SCHEMA}.{table_name} WHERE account_id = ? AND marketplace_id = ? "
-                "AND partition_date = ? AND report_id = ? AND loaded_at = ?",
-                [context.account_id, context.marketplace_id, day, context.report_id, loaded_at],
-            ).fetchone()
-            if position == 0:
-                con.execute(
-                    f"DELETE FROM {SCHEMA}.rejected_rows WHERE report_type = ? AND account_id = ? "
-                    "AND marketplace_id = ? AND report_id = ?",
-                    [rt.name, context.account_id, context.marketplace_id, context.report_id],
-                )
-                con.execute(
-                    rejected_sql,
-                    [rt.name, context.report_id, context.account_id, context.marketplace_id, landing_file, loaded_at],
-                )
+    key = [context.account_id, context.marketplace_id]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"DELETE FROM {SCHEMA}.{table_name} WHERE account_id = ? AND marketplace_id = ? "
+            "AND list_contains(?, partition_date)",
+            [*key, staged.partitions],
+        )
+        con.execute(f"INSERT INTO {SCHEMA}.{table_name} ({columns}) SELECT {columns} FROM {staged.version_view}")
+        counted = dict(con.execute(f"SELECT partition_date, count(*) FROM {staged.version_view} GROUP BY 1").fetchall())
+        con.execute(
+            f"DELETE FROM {SCHEMA}.rejected_rows WHERE report_type = ? AND account_id = ? "
+            "AND marketplace_id = ? AND report_id = ?",
+            [rt.name, *key, context.report_id],
+        )
+        con.execute(
+            rejected_sql,
+            [rt.name, context.report_id, *key, staged.landing_file, staged.loaded_at],
+        )
+        rows_per_partition = {day: int(counted.get(day, 0)) for day in staged.partitions}
+        for day, n in rows_per_partition.items():
             log = {
                 "report_type": rt.name,
                 "report_id": context.report_id,
@@ -278,28 +381,106 @@ def publish(
                 "marketplace_id": context.marketplace_id,
                 "partition_date": day,
                 "rows_loaded": n,
-                "landing_file": landing_file,
-                "sha256": sha256,
-                "loaded_at": loaded_at,
-                "generated_at": _utc_naive(snapshot_at) if snapshot_at is not None else None,
+                "landing_file": staged.landing_file,
+                "sha256": staged.sha256,
+                "loaded_at": staged.loaded_at,
+                "generated_at": _utc_naive(staged.snapshot_at) if staged.snapshot_at is not None else None,
                 **document_facts,
             }
             con.execute(log_sql, [log[c] for c in log_columns])
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
-        rows_per_partition[day] = n
+        con.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
     return LoadResult(
         rows_per_partition=rows_per_partition,
-        rows_outside_window=outside,
+        rows_outside_window=staged.rows_outside_window,
         rows_rejected=facts.rows_rejected,
-        loaded_at=loaded_at,
+        loaded_at=staged.loaded_at,
         facts=facts,
         unknown_columns=list(staged.parsed.unknown_columns),
         warnings=list(staged.parsed.warnings),
     )
+
+
+class RawGateFailed(DocumentError):
+    """The raw gate rejected a document's new version: the published partitions are unchanged and the
+    rejected version is kept in ``raw_rejected.<table>`` (see :class:`Rejection`)."""
+
+
+@dataclass
+class Rejection:
+    """A new version the raw gate refused, and where it is kept."""
+
+    staged: StagedDocument
+    reasons: list[str]
+    """The failed expectations that concern this document (suite: expectation(column): count)."""
+    run_id: str | None
+    where: str
+    """The query that shows the kept version, e.g. ``raw_rejected.orders where load_id = '...'``."""
+
+    def problem(self) -> str:
+        first = self.reasons[0] if self.reasons else "failed"
+        more = f" (+{len(self.reasons) - 1} more)" if len(self.reasons) > 1 else ""
+        return (
+            f"partition(s) {_days_text(self.staged.partitions)}: the raw gate failed ({first}{more}); the published "
+            f"partitions are unchanged and the rejected version is kept in {self.where}; correct the source "
+            "document (or the suite in orchestration/quality/suites.py if the data is right) and re-run the "
+            "partition(s)"
+        )
+
+    def error(self) -> RawGateFailed:
+        return RawGateFailed.for_context(self.staged.context, self.problem())
+
+    def message(self) -> str:
+        """One line: which document, what failed, that nothing published changed, where to look, what to do."""
+        return str(self.error())
+
+
+@dataclass
+class AuditedLoad:
+    """What :func:`audit_and_publish` did with each staged document."""
+
+    published: dict[str, LoadResult] = field(default_factory=dict)
+    """Load id -> what was published."""
+    rejected: list[Rejection] = field(default_factory=list)
+    outcomes: list = field(default_factory=list)
+    """The raw suites' ValidationOutcomes (recorded in quality.validation_results)."""
+
+
+def audit_and_publish(
+    con: duckdb.DuckDBPyConnection,
+    staged_documents: list[StagedDocument],
+    *,
+    run_id: str | None = None,
+    audit: bool = True,
+) -> AuditedLoad:
+    """Write-audit-publish for prepared documents: the raw gate validates every new version together
+    (``orchestration.quality.audit``: the raw suites of each table, on the published rows with the new
+    versions in place of their partitions, so history-comparing suites see both), then each document
+    that passed is published in one transaction and each that failed is kept in ``raw_rejected``.
+
+    ``audit=False`` publishes without the gate (the loader's own tests and fixtures). Staging tables
+    are left to the caller (:func:`drop_staging`).
+    """
+    from orchestration.warehouse.rejected import reject
+
+    result = AuditedLoad()
+    reasons: dict[str, list[str]] = {}
+    if audit and staged_documents:
+        from orchestration.quality.audit import audit_versions
+
+        verdict = audit_versions(con, staged_documents, run_id=run_id)
+        result.outcomes, reasons = verdict.outcomes, verdict.reasons
+    for staged in staged_documents:
+        failed = reasons.get(staged.load_id)
+        if failed:
+            where = reject(con, staged, reason="; ".join(failed), run_id=run_id)
+            result.rejected.append(Rejection(staged, failed, run_id, where))
+        else:
+            result.published[staged.load_id] = publish(con, staged)
+    return result
 
 
 def load_document(
@@ -313,20 +494,35 @@ def load_document(
     snapshot_at: datetime | None,
     sha256: str | None = None,
     memory_limit: str | None = None,
+    audit: bool = True,
+    run_id: str | None = None,
 ) -> LoadResult:
-    """Stage ``parsed`` and publish it; ``partition_dates`` None: the partitions the document has.
+    """Stage ``parsed``, audit it with the raw gate and publish it; ``partition_dates`` None: the
+    partitions the document has.
 
     For a snapshot without ``snapshot_at``, the snapshot is stamped 23:59:59 UTC of its partition.
     ``memory_limit`` (e.g. AHW_LOAD_MEMORY_LIMIT) caps DuckDB's buffer pool during the load.
-    Raises DocumentError when the document has no partition to load and none was given.
+    Raises DocumentError when the document has no partition to load and none was given, and
+    :class:`RawGateFailed` (after keeping the version in ``raw_rejected``) when the gate refuses it.
     """
     ensure_raw_schema(con)
-    with _memory_limit(con, memory_limit):
-        return _stage_and_publish(con, report_type, parsed, context, landing_file, partition_dates, snapshot_at, sha256)
+    with capped_memory(con, memory_limit):
+        staged = stage(con, report_type, parsed, context)
+        try:
+            prepare(
+                con, staged, landing_file=landing_file, partition_dates=partition_dates, snapshot_at=snapshot_at,
+                sha256=sha256,
+            )  # fmt: skip
+            done = audit_and_publish(con, [staged], run_id=run_id, audit=audit)
+        finally:
+            drop_staging(con, staged)
+    if done.rejected:
+        raise done.rejected[0].error()
+    return done.published[staged.load_id]
 
 
 @contextlib.contextmanager
-def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None):
+def capped_memory(con: duckdb.DuckDBPyConnection, limit: str | None):
     """DuckDB's buffer pool capped at ``limit`` for the load, then restored (a database-wide setting)."""
     if not limit:
         yield
@@ -337,30 +533,6 @@ def _memory_limit(con: duckdb.DuckDBPyConnection, limit: str | None):
         yield
     finally:
         con.execute(f"SET memory_limit = '{previous}'")
-
-
-def _stage_and_publish(con, report_type, parsed, context, landing_file, partition_dates, snapshot_at, sha256):
-    staged = stage(con, report_type, parsed, context)
-    try:
-        partitions = list(partition_dates or [])
-        if not partitions:
-            partitions = staged_partitions(con, staged)
-            if not partitions:
-                what = (
-                    "cannot tell the snapshot date from the document"
-                    if report_type.is_snapshot
-                    else ("the document has no rows, so no partition to load")
-                )
-                raise DocumentError.for_context(context, f"{what}; pass the partition date(s) explicitly")
-        if report_type.is_snapshot:
-            partitions = partitions[:1]
-            if snapshot_at is None:
-                snapshot_at = datetime.combine(partitions[0], time(23, 59, 59))
-        return publish(
-            con, staged, landing_file=landing_file, partition_dates=partitions, snapshot_at=snapshot_at, sha256=sha256
-        )
-    finally:
-        drop_staging(con, staged)
 
 
 def parse_options(
@@ -382,6 +554,24 @@ def parse_options(
     )
 
 
+def stage_landed(
+    con: duckdb.DuckDBPyConnection,
+    landing: Landing,
+    landed: LandedDocument,
+    report_type: ReportType,
+    context: DocumentContext,
+    options: ParseOptions,
+) -> StagedDocument:
+    """Verify a landed document, stream and parse it into staging tables (nothing published yet)."""
+    try:
+        landing.verify(landed)
+    except LandingError as exc:
+        raise DocumentError.for_context(context, str(exc)) from None
+    opener = landing.opener(landed, options.max_document_bytes, context)
+    parsed = parse_document(report_type, opener, context=context, options=options)
+    return stage(con, report_type, parsed, context)
+
+
 def load_landed(
     con: duckdb.DuckDBPyConnection,
     landing: Landing,
@@ -393,26 +583,27 @@ def load_landed(
     partition_dates: list[date] | None,
     snapshot_at: datetime | None,
     memory_limit: str | None = None,
+    run_id: str | None = None,
 ) -> LoadResult:
-    """The one path from a landed document to raw: verify, stream, parse, stage, publish."""
-    landing_file = landing.relative(landed.path)
-    try:
-        landing.verify(landed)
-    except LandingError as exc:
-        raise DocumentError.for_context(context, str(exc)) from None
-    opener = file_opener(landed.path, options.max_document_bytes, context)
-    parsed = parse_document(report_type, opener, context=context, options=options)
-    return load_document(
-        con,
-        report_type,
-        parsed,
-        context=context,
-        landing_file=landing_file,
-        partition_dates=partition_dates,
-        snapshot_at=snapshot_at,
-        sha256=landed.sha256,
-        memory_limit=memory_limit,
-    )
+    """The one path from a landed document to raw: verify, stream, parse, stage, audit, publish.
+
+    Raises DocumentError for a document that cannot be read, :class:`RawGateFailed` when the raw gate
+    refuses its new version (kept in ``raw_rejected``; the published partitions unchanged).
+    """
+    ensure_raw_schema(con)
+    with capped_memory(con, memory_limit):
+        staged = stage_landed(con, landing, landed, report_type, context, options)
+        try:
+            prepare(
+                con, staged, landing_file=landing.relative(landed.path), partition_dates=partition_dates,
+                snapshot_at=snapshot_at, sha256=landed.sha256,
+            )  # fmt: skip
+            done = audit_and_publish(con, [staged], run_id=run_id)
+        finally:
+            drop_staging(con, staged)
+    if done.rejected:
+        raise done.rejected[0].error()
+    return done.published[staged.load_id]
 
 
 def import_file(
@@ -427,6 +618,7 @@ def import_file(
     salt: str | None = None,
     encoding: str | None = None,
     settings=None,
+    run_id: str | None = None,
 ) -> ImportResult:
     """``ahw import-report``: land a hand-saved document (gzip or plain), parse it and load it.
 
@@ -436,7 +628,9 @@ def import_file(
     (V2) / ``timeFrame`` end (V1), with ``snapshot_at`` at 23:59:59 UTC of that date.
     ``encoding`` declares the document's charset (Amazon's or Python's name), as a download's
     ``Content-Type`` would; without it a flat file is read in its marketplace's catalogue encoding.
-    ``salt`` defaults to the configured ``AHW_PII_SALT``.
+    ``salt`` defaults to the configured ``AHW_PII_SALT``. The document is audited by the raw suites
+    of its table before it is published, exactly as an extracted one (:class:`RawGateFailed` when
+    they refuse it; ``run_id`` names the import in the rejected area and the validation results).
     """
     rt = lookup_report_type(report_type) if isinstance(report_type, str) else report_type
     if settings is None:
@@ -469,7 +663,7 @@ def import_file(
     )
     result = load_landed(
         con, landing, landed, rt, context, options, partition_dates=partition_dates or None, snapshot_at=None,
-        memory_limit=settings.load_memory_limit,
+        memory_limit=settings.load_memory_limit, run_id=run_id,
     )  # fmt: skip
     return ImportResult(
         landed=landed,
@@ -481,15 +675,23 @@ def import_file(
 
 
 __all__ = [
+    "AuditedLoad",
     "ImportResult",
     "LoadResult",
+    "RawGateFailed",
+    "Rejection",
     "StagedDocument",
+    "audit_and_publish",
+    "capped_memory",
+    "drop_abandoned_staging",
     "drop_staging",
     "import_file",
     "load_document",
     "load_landed",
     "parse_options",
+    "prepare",
     "publish",
     "stage",
+    "stage_landed",
     "staged_partitions",
 ]

@@ -3,6 +3,10 @@ in-process dbt runner (dbtRunner; ~1-3 s per invocation instead of 5-10 s for th
 
 Each call points AHW_DUCKDB_PATH at its own file and uses its own target/log directories, so the
 tests never touch data/ or dbt_project/target (which Dagster and other runs may use).
+
+dbt builds the marts into the build area (schema marts_build); after a successful build or run the
+invoker publishes them to schema marts the way the pipeline does after its gates
+(``orchestration.warehouse.marts.publish_marts``), so the tests read what BI tools read.
 """
 
 from __future__ import annotations
@@ -55,9 +59,26 @@ def make_invoker(db_path: Path, work_dir: Path) -> DbtInvoke:
                 if str(r.status) not in ("success", "pass"):
                     failed.append(f"{r.node.unique_id}: {r.status} {r.message}")
             raise AssertionError(f"dbt {' '.join(args)} failed: {result.exception or ''}\n" + "\n".join(failed))
+        if result.success and args and args[0] in ("build", "run"):
+            publish(db_path)
         return result
 
     return invoke
+
+
+def publish(db_path: Path) -> None:
+    """Publish the build area to schema marts (what ``published/marts`` does after the mart gates)."""
+    import duckdb
+
+    from orchestration.warehouse.marts import BUILD_SCHEMA, publish_marts
+
+    con = duckdb.connect(str(db_path))
+    try:
+        built = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ?", [BUILD_SCHEMA]).fetchone()
+        if built[0]:
+            publish_marts(con, run_id="tests")
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="module")

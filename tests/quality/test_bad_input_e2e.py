@@ -118,9 +118,16 @@ def test_flat_file_faults_are_stopped_by_the_raw_gate_and_recover(server, world,
     server.faults.add(Fault(kind, report_type=ORDERS.name, seller_id=ACME_SELLER, marketplace_id=US))
     result = materialize(table)
     message = assert_gate_failed(result, table, ORDERS.name, expectation)
-    assert "raw/orders" in materialized_keys(result)  # kept in raw for inspection (and in landing)
+    # the other documents were published; the refused version is not in raw but kept for inspection
+    # (raw_rejected, with the run id) and its document stays in landing
+    assert "raw/orders" in materialized_keys(result)
+    assert "raw_rejected.orders where load_id = " in message
+    assert not [k for k in counts(table) if k[:2] == (ACME, US)]
+    with duckdb.connect(os.environ["AHW_DUCKDB_PATH"], read_only=True) as con:
+        kept = con.execute("select count(*) from raw_rejected.orders where run_id = ? and account_id = ?",
+                           [result.run_id, ACME]).fetchall()  # fmt: skip
+    assert kept[0][0] >= sum(len(world.order_item_rows(ACME, US, d)) for d in DAYS)
     assert landed(table)
-    assert message
     recover(world, table, world.order_item_rows)
 
 

@@ -23,11 +23,39 @@ def test_duckdb_path_follows_the_data_dir_unless_set():
     assert load_settings({"AHW_DATA_DIR": "/x", "AHW_DUCKDB_PATH": "/y/w.duckdb"}).duckdb_path == Path("/y/w.duckdb")
 
 
-def test_live_mode_is_configuration_and_requires_a_salt(tmp_path):
-    with pytest.raises(ValueError, match="AHW_PII_SALT"):
+LANDING_KEY = "YWh3LXRlc3QtbGFuZGluZy1rZXktb2YtMzItYnl0ZXM="  # a valid Fernet key (32 bytes), for tests only
+
+
+def test_live_mode_is_configuration_and_requires_a_salt_and_a_landing_key(tmp_path):
+    with pytest.raises(ValueError, match="AHW_PII_SALT") as raised:
         load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json")})
-    settings = load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "AHW_PII_SALT": "s"})
-    assert settings.is_live
+    assert any(p.startswith("AHW_LANDING_KEY: must be set in live mode") for p in raised.value.problems)
+    settings = load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "AHW_PII_SALT": "s",
+                              "AHW_LANDING_KEY": LANDING_KEY})  # fmt: skip
+    assert settings.is_live and settings.landing_key == LANDING_KEY
+
+
+def test_the_landing_key_must_be_a_fernet_key_and_is_never_echoed(tmp_path):
+    from orchestration.config import DEVELOPMENT_LANDING_KEY, SettingsError
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"AHW_LANDING_KEY": "canary-not-a-key"})
+    (problem,) = raised.value.problems
+    assert problem.startswith("AHW_LANDING_KEY: must be a Fernet key") and "canary" not in str(raised.value)
+    assert load_settings({}).landing_key == DEVELOPMENT_LANDING_KEY  # sandbox mode only
+
+
+def test_landing_retention_counts_from_the_sandbox_worlds_end_or_today_when_live(tmp_path):
+    from datetime import UTC, date, datetime, timedelta
+
+    sandbox = load_settings({"AHW_SANDBOX_END_DATE": "2026-06-30", "AHW_LANDING_RETENTION_DAYS": "10"})
+    assert sandbox.landing_purge_before == date(2026, 6, 21)
+    assert load_settings({"AHW_SANDBOX_END_DATE": "2026-06-30"}).landing_purge_before == date(2026, 6, 1)
+    live = load_settings({"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "AHW_PII_SALT": "s",
+                          "AHW_LANDING_KEY": LANDING_KEY})  # fmt: skip
+    assert live.landing_purge_before == datetime.now(UTC).date() - timedelta(days=30)
+    with pytest.raises(ValueError, match="AHW_LANDING_RETENTION_DAYS"):
+        load_settings({"AHW_LANDING_RETENTION_DAYS": "0"})
 
 
 def write_accounts(tmp_path, accounts):
@@ -117,6 +145,7 @@ def test_live_mode_targets_amazon_by_configuration_only(tmp_path, monkeypatch):
     )  # fmt: skip
     monkeypatch.setenv("AHW_ACCOUNTS_FILE", str(path))
     monkeypatch.setenv("AHW_PII_SALT", "salt")
+    monkeypatch.setenv("AHW_LANDING_KEY", LANDING_KEY)
     monkeypatch.setenv("LWA_APP_ID", "amzn1.application-oa2-client.x")
     monkeypatch.setenv("LWA_CLIENT_SECRET", "s3cret")
     monkeypatch.setenv("TOKEN_EU", "Atzr|live")
@@ -139,6 +168,7 @@ def test_live_mode_without_app_credentials_says_what_is_missing(tmp_path, monkey
 
     monkeypatch.setenv("AHW_ACCOUNTS_FILE", str(tmp_path / "a.json"))
     monkeypatch.setenv("AHW_PII_SALT", "salt")
+    monkeypatch.setenv("AHW_LANDING_KEY", LANDING_KEY)
     with pytest.raises(dg.Failure, match="LWA_APP_ID and LWA_CLIENT_SECRET"):
         live_connection(load_settings())
 

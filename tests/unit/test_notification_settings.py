@@ -12,7 +12,12 @@ QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/ahw-notifications"
 
 
 def live(tmp_path, **extra):
-    return {"AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"), "AHW_PII_SALT": "salt", **extra}
+    return {
+        "AHW_ACCOUNTS_FILE": str(tmp_path / "a.json"),
+        "AHW_PII_SALT": "salt",
+        "AHW_LANDING_KEY": "YWh3LXRlc3QtbGFuZGluZy1rZXktb2YtMzItYnl0ZXM=",
+        **extra,
+    }
 
 
 def test_the_queue_arn_and_region_derive_from_its_url_unless_set(tmp_path):

@@ -33,11 +33,12 @@ def test_save_gzip_as_received_and_read_decompresses(landing: Landing):
     doc = feedback_doc()
     content = gzip.compress(doc)
     landed = landing.save(content, meta())
-    assert landed.path == landing.root / "seller_feedback" / "acme" / US / "50001.tsv.gz"
-    assert landed.path.read_bytes() == content  # exactly as received
-    assert landed.bytes == len(content)
+    assert landed.path == landing.root / "seller_feedback" / "acme" / US / "50001.tsv.gz.fernet"
+    with landing.open_plain(landed.path) as fh:
+        assert fh.read() == content  # exactly as received, once decrypted
+    assert landed.bytes == len(content) and landed.is_gzip and landed.is_encrypted
     assert landing.read(landed) == doc
-    assert landing.relative(landed.path) == f"seller_feedback/acme/{US}/50001.tsv.gz"
+    assert landing.relative(landed.path) == f"seller_feedback/acme/{US}/50001.tsv.gz.fernet"
     info = json.loads(landed.meta_path.read_text())
     assert landed.meta_path.name == "50001.meta.json"
     assert info["report_type"] == "GET_SELLER_FEEDBACK_DATA" and info["report_id"] == "50001"
@@ -69,14 +70,17 @@ def test_different_content_for_same_report_is_refused(landing: Landing):
     first = landing.save(gzip.compress(feedback_doc()), meta())
     with pytest.raises(LandingError, match="never rewritten"):
         landing.save(gzip.compress(b"other"), meta())
-    assert gzip.decompress(first.path.read_bytes()) == feedback_doc()
+    assert landing.read(first) == feedback_doc()
+    with pytest.raises(LandingError, match="never rewritten"):
+        landing.save(b"plain copy", meta(compression=None))
+    first.meta_path.unlink()  # a crash between the document and its metadata: another name is still refused
     with pytest.raises(LandingError, match="refusing"):
         landing.save(b"plain copy", meta(compression=None))
 
 
 def test_truncated_gzip_names_the_file(landing: Landing):
     landed = landing.save(gzip.compress(feedback_doc() * 50)[:-30], meta())
-    with pytest.raises(LandingError, match=r"50001\.tsv\.gz: truncated or corrupt gzip"):
+    with pytest.raises(LandingError, match=r"50001\.tsv\.gz\.fernet: truncated or corrupt gzip"):
         landing.read(landed)
 
 
@@ -92,13 +96,14 @@ def test_metadata_has_only_known_fields(landing: Landing):
     assert set(info) == {
         "report_id", "report_type", "account_id", "marketplace_id", "data_start_time", "data_end_time",
         "requested_at", "completed_at", "processing_status", "bytes", "sha256", "compression", "source",
-        "content_type", "charset", "encoding", "encoding_source", "file", "landed_at",
+        "content_type", "charset", "encoding", "encoding_source", "file", "landed_at", "stored_file",
+        "duplicate_of", "encryption", "document_date", "purged_at",
     }  # fmt: skip
     assert not any(word in landed.meta_path.read_text().lower() for word in ("token", "secret", "http"))
 
 
 def test_optional_key_and_format_are_checked(landing: Landing):
     landed = landing.save(b"x", meta(compression=None, report_type_key="seller_feedback", format="tsv"))
-    assert landed.path.name == "50001.tsv"
+    assert landed.path.name == "50001.tsv.fernet"
     with pytest.raises(LandingError, match="inconsistent"):
         landing.save(b"x", meta(report_id="2", compression=None, report_type_key="orders"))

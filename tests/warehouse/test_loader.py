@@ -1,10 +1,11 @@
-"""Loader: one transaction per partition, atomic, idempotent; import_file round trip; schema DDL."""
+"""Loader: one transaction per document, atomic, idempotent; import_file round trip (audited by the raw
+gate before it is published, a rejected version kept in raw_rejected); schema DDL."""
 
 from __future__ import annotations
 
 import gzip
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
@@ -19,7 +20,7 @@ from orchestration.spapi.report_types import (
     SELLER_PERFORMANCE,
     SELLER_PERFORMANCE_V1,
 )
-from orchestration.warehouse.loader import import_file, load_document, publish, stage
+from orchestration.warehouse.loader import RawGateFailed, import_file, load_document, prepare, publish, stage
 from orchestration.warehouse.schema import ensure_raw_schema
 from tests.warehouse.wh_samples import (
     DE,
@@ -47,11 +48,12 @@ def parsed_doc(rt, data, context):
 
 
 def load(con, rt, data, partitions, *, report_id="R1", marketplace=US, snapshot_at=None):
+    """The loader's mechanics without the raw gate (the gate has tests of its own below)."""
     context = ctx(rt.name, marketplace, report_id)
     parsed = parsed_doc(rt, data, context)
     return load_document(
         con, rt, parsed, context=context, landing_file=f"{rt.key}/acme/{marketplace}/{report_id}.tsv.gz",
-        partition_dates=partitions, snapshot_at=snapshot_at, sha256="abc",
+        partition_dates=partitions, snapshot_at=snapshot_at, sha256="abc", audit=False,
     )  # fmt: skip
 
 
@@ -128,10 +130,11 @@ def test_failed_load_rolls_back_and_previous_version_survives(con):
 
     context = ctx(ORDERS.name, US, "BAD")
     staged = stage(con, ORDERS, parsed_doc(ORDERS, orders_doc(), context), context)
-    # A failure after the DELETE: the staged version lost a column, so the INSERT of the partition fails.
+    prepare(con, staged, landing_file="x", partition_dates=[D1, D2], snapshot_at=None)
+    # A failure after the DELETE: the staged version lost a column, so the INSERT of the partitions fails.
     con.execute(f"ALTER TABLE {staged.table} RENAME COLUMN quantity TO units")
     with pytest.raises(duckdb.Error):
-        publish(con, staged, landing_file="x", partition_dates=[D2], snapshot_at=None)
+        publish(con, staged)
     assert rows(con, "SELECT * FROM raw.orders ORDER BY partition_date, source_row_number") == before
     assert rows(con, "SELECT count(*) FROM raw.load_log") == log_before
     # the connection is usable afterwards
@@ -189,8 +192,9 @@ def test_import_flat_file_round_trip(con, landing, tmp_path):
     assert result.report_id.startswith("import-") and len(result.report_id) == len("import-") + 16
     assert result.partition_dates == [date(2026, 11, 20), date(2026, 11, 21)]
     assert result.load.rows_per_partition == {date(2026, 11, 20): 1, date(2026, 11, 21): 1}
-    assert result.landed.path.read_bytes() == src.read_bytes()
-    assert result.landing_file == f"returns/acme/{US}/{result.report_id}.tsv.gz"
+    with landing.open_plain(result.landed.path) as fh:
+        assert fh.read() == src.read_bytes()
+    assert result.landing_file == f"returns/acme/{US}/{result.report_id}.tsv.gz.fernet"
     assert "2 row(s) loaded (2026-11-20: 1, 2026-11-21: 1)" in result.describe()
     info = json.loads(result.landed.meta_path.read_text())
     assert info["source"] == "import" and info["compression"] == "GZIP"
@@ -204,9 +208,15 @@ def test_import_flat_file_round_trip(con, landing, tmp_path):
     assert {s for (s,) in log} == {result.landed.sha256}
 
 
+def _known_keys_only(document: dict) -> dict:
+    for metrics in document["performanceMetrics"]:
+        metrics.pop("someFutureMetric")  # a key the raw gate stops until someone maps it
+    return document
+
+
 def test_import_snapshot_uses_latest_reporting_date(con, landing, tmp_path):
     src = tmp_path / "perf.json"
-    src.write_bytes(json_bytes(v2_doc()))
+    src.write_bytes(json_bytes(_known_keys_only(v2_doc())))
     result = import_file(con, landing, src, SELLER_PERFORMANCE, "acme", US, salt=SALT)
     assert result.partition_dates == [date(2026, 11, 25)]
     assert result.landed.path.name.endswith(".json")
@@ -226,8 +236,8 @@ def test_import_bad_document_stays_in_landing(con, landing, tmp_path):
     with pytest.raises(DocumentError) as err:
         import_file(con, landing, src, SELLER_FEEDBACK, "acme", US, salt=SALT)
     assert err.value.report_id.startswith("import-") and err.value.account_id == "acme"
-    landed = list((landing.root / "seller_feedback" / "acme" / US).glob("import-*.tsv"))
-    assert len(landed) == 1 and landed[0].read_bytes() == src.read_bytes()
+    landed = list((landing.root / "seller_feedback" / "acme" / US).glob("import-*.tsv.fernet"))
+    assert len(landed) == 1 and landing.read(landed[0]) == src.read_bytes()
     ensure_raw_schema(con)
     assert rows(con, "SELECT count(*) FROM raw.seller_feedback") == [(0,)]
 
@@ -279,3 +289,71 @@ def test_older_orders_table_gains_the_new_columns_and_keeps_its_rows(con):
         ("111-0000001-0000001", False, True, "Order Created by Mistake", None),
         ("111-0000002-0000002", True, False, None, None),
     ]
+
+
+# ---------------------------------------------------------------- write, audit, publish
+def test_an_import_the_raw_gate_refuses_leaves_raw_unchanged_and_is_kept_for_inspection(con, landing, tmp_path):
+    good = tmp_path / "good.json"
+    good.write_bytes(json_bytes(_known_keys_only(v2_doc())))
+    import_file(con, landing, good, SELLER_PERFORMANCE, "acme", US, salt=SALT)
+    published = rows(con, "SELECT * FROM raw.seller_performance")
+    log = rows(con, "SELECT * FROM raw.load_log")
+
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(json_bytes(v2_doc(score=120)))  # Amazon added someFutureMetric: the suite stops it
+    with pytest.raises(RawGateFailed) as raised:
+        import_file(con, landing, changed, SELLER_PERFORMANCE, "acme", US, salt=SALT, run_id="import-test")
+    message = str(raised.value)
+    assert "\n" not in message
+    for part in (SELLER_PERFORMANCE.name, "acme", US, "2026-11-25", "unknown_metric_keys",
+                 "raw_rejected.seller_performance where load_id = "):  # fmt: skip
+        assert part in message, message
+    # readers still see the previous version; the refused one is queryable with its run id and reason
+    assert rows(con, "SELECT * FROM raw.seller_performance") == published
+    assert rows(con, "SELECT * FROM raw.load_log") == log
+    load_id = message.split("load_id = '")[1].split("'")[0]
+    kept = rows(con, "SELECT ahr_score, run_id, reason, partition_date FROM raw_rejected.seller_performance "
+                     "WHERE load_id = ?", [load_id])  # fmt: skip
+    assert kept == [(120, "import-test", kept[0][2], date(2026, 11, 25))]
+    assert "expect_column_values_to_be_null(unknown_metric_keys)" in kept[0][2]
+    assert rows(con, "SELECT run_id, account_id, partition_dates, rows_count FROM raw_rejected.documents") == [
+        ("import-test", "acme", [date(2026, 11, 25)], 1)
+    ]
+    assert rows(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw_staging'") == [(0,)]
+    assert rows(con, "SELECT count(*) FROM duckdb_views() WHERE schema_name = 'raw_staging'") == [(0,)]
+
+
+def test_the_audit_validates_the_new_version_against_the_published_history(con, landing, tmp_path):
+    """The volume suite compares a partition with the 14 published days before it: an import that would
+    empty a day where the history had orders is refused, the day's published rows stay."""
+    days = [date(2026, 5, 1) + timedelta(days=i) for i in range(15)]
+    history = [order_row(f"111-{d.day:02d}-{i}", f"{d.isoformat()}T10:00:00+00:00") for d in days for i in range(6)]
+    src = tmp_path / "history.tsv"
+    src.write_bytes(orders_doc(rows=history))
+    import_file(con, landing, src, ORDERS, "acme", US, salt=SALT)
+    before = rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [days[-1]])
+    assert before == [(6,)]
+    empty = tmp_path / "empty.tsv"
+    empty.write_bytes(orders_doc(rows=[]))
+    with pytest.raises(RawGateFailed, match=r"raw_orders_volume: expect_column_values_to_be_between\(volume_ratio\)"):
+        import_file(con, landing, empty, ORDERS, "acme", US, [days[-1]], salt=SALT)
+    assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [days[-1]]) == before
+
+
+def test_the_volume_average_is_over_the_days_loaded_not_fourteen(con, landing, tmp_path):
+    """With one day of history (a warehouse's second day ever, or the day after the world's first), the next
+    day compares with that day: 80 rows, then 146 (the by-last-update bump of a recent day) is 1.8x and
+    passes; six times the day is refused. Dividing one day's rows by 14 made every second day look 25x."""
+    first, second = date(2026, 5, 1), date(2026, 5, 2)
+
+    def doc(day: date, count: int, name: str):
+        path = tmp_path / name
+        rows_ = [order_row(f"111-{day.day:02d}-{i}", f"{day.isoformat()}T10:00:00+00:00") for i in range(count)]
+        path.write_bytes(orders_doc(rows=rows_))
+        return path
+
+    import_file(con, landing, doc(first, 80, "first.tsv"), ORDERS, "acme", US, [first], salt=SALT)
+    with pytest.raises(RawGateFailed, match=r"volume_ratio"):
+        import_file(con, landing, doc(second, 6 * 80 + 1, "many.tsv"), ORDERS, "acme", US, [second], salt=SALT)
+    import_file(con, landing, doc(second, 146, "second.tsv"), ORDERS, "acme", US, [second], salt=SALT)
+    assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [second]) == [(146,)]

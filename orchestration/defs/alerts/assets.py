@@ -1,4 +1,4 @@
-"""Alert delivery as an asset: after ``marts.fct_alerts`` is built, deliver what changed.
+"""Alert delivery as an asset: after ``marts.fct_alerts`` is built and published, deliver what changed.
 
 Delivery rules and secrecy are in ``orchestration/notifications/delivery.py``. The materialization
 carries the counts people look for in the UI: open alerts by kind and by severity, what was delivered
@@ -10,14 +10,15 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.config import load_settings
-from orchestration.defs.alerts.schedules import ALERT_DELIVERIES_KEY, ALERTS_MART_KEY
+from orchestration.defs.alerts.schedules import ALERT_DELIVERIES_KEY
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL
 from orchestration.defs.extraction.partitions import daily_partitions
+from orchestration.defs.transformation.assets import PUBLISHED_MARTS_KEY
 
 
 @dg.asset(
     key=ALERT_DELIVERIES_KEY,
-    deps=[ALERTS_MART_KEY],
+    deps=[PUBLISHED_MARTS_KEY],
     group_name="alerts",
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

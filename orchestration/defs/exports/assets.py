@@ -2,9 +2,9 @@
 
 Parquet exports: one file per mart, ``$AHW_DATA_DIR/exports/<model>.parquet``.
 
-Downstream of every mart table (``marts/fct_*``, ``marts/dim_*``), so the blocking Great Expectations
-checks on the marts stop it: a partition whose mart checks failed is never published. Each file is
-the whole mart (what a BI tool reads), written by DuckDB's ``COPY ... (FORMAT parquet)`` to a
+Downstream of the marts' publication (``published/marts``), so it reads the published marts and runs
+only after dbt's tests and the blocking Great Expectations gates on the marts passed: a partition whose
+mart checks failed is never exported. Each file is the whole mart (what a BI tool reads), written by DuckDB's ``COPY ... (FORMAT parquet)`` to a
 temporary name in the same folder and moved into place with ``os.replace``: a reader sees the old
 file or the new one, never half of one. All files are written before any is replaced, so a failure
 leaves the previous export set untouched.
@@ -25,7 +25,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.config import load_settings
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
 from orchestration.defs.extraction.partitions import daily_partitions
-from orchestration.defs.transformation.assets import dbt_models
+from orchestration.defs.transformation.assets import PUBLISHED_MARTS_KEY, dbt_models
 from orchestration.serving import STORAGE_VERSION, publish
 
 #: The mart tables BI tools query (from the dbt manifest): facts and dimensions of schema ``marts``.
@@ -70,13 +70,13 @@ def export_marts(con, directory: Path, models: list[str]) -> dict[str, dict[str,
 @dg.asset(
     key=dg.AssetKey(["exports", "marts_parquet"]),
     group_name="exports",
-    deps=MART_KEYS,
+    deps=[PUBLISHED_MARTS_KEY],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,
     kinds={"duckdb", "parquet"},
-    description="One Parquet file per mart (fct_*, dim_*) in $AHW_DATA_DIR/exports/ for BI tools; written "
-    "atomically, only after the blocking mart checks passed.",
+    description="One Parquet file per published mart (fct_*, dim_*) in $AHW_DATA_DIR/exports/ for BI tools; "
+    "written atomically, only after the blocking mart checks passed and the marts were published.",
 )
 def marts_parquet(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     days = partition_days(context)
@@ -104,7 +104,7 @@ def marts_parquet(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
 @dg.asset(
     key=dg.AssetKey(["exports", "serving_copy"]),
     group_name="exports",
-    deps=MART_KEYS,
+    deps=[PUBLISHED_MARTS_KEY],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,
@@ -112,7 +112,7 @@ def marts_parquet(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> 
     description="Read-only DuckDB file for BI tools and `ahw summary` / `ahw status`: every mart (with dbt's "
     "descriptions), the seeds and the state of loads and quality suites (schema ops), in a storage format "
     f"DuckDB 1.x readers open ({STORAGE_VERSION}), at $AHW_DATA_DIR/serving/warehouse.duckdb. Replaced "
-    "atomically, only after the blocking mart checks passed; readers never lock the pipeline out.",
+    "atomically, only after the blocking mart checks passed and the marts were published; readers never lock the pipeline out.",
 )
 def serving_copy(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
     days = partition_days(context)

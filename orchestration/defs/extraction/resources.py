@@ -8,14 +8,12 @@ Amazon.
 
 from __future__ import annotations
 
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import PrivateAttr
@@ -124,25 +122,25 @@ class WarehouseDuckDBResource(DuckDBResource):
 
     dagster-duckdb's context manager closes only on success; a connection leaked by a failed step
     keeps the file locked for the rest of the process (the next writer, or a reader with another
-    configuration, is refused). Lock contention from another process is retried briefly. The file
-    is the settings' (AHW_DUCKDB_PATH) when ``database`` is left empty, read when a run opens it.
+    configuration, is refused). A lock held by another process is waited for with backoff up to
+    AHW_DUCKDB_LOCK_TIMEOUT, then the step fails with one line naming the holder's process id
+    (``orchestration.warehouse.connection``). The file is the settings' (AHW_DUCKDB_PATH) when
+    ``database`` is left empty, read when a run opens it.
     """
 
     database: str = ""
 
     @contextmanager
     def get_connection(self):
+        from orchestration.warehouse.connection import WarehouseLocked, connect
+
         config = {"custom_user_agent": "dagster", **self.connection_config}
         database = self.database or str(load_settings().duckdb_path)
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(10):
-            try:
-                conn = duckdb.connect(database, read_only=False, config=config)
-                break
-            except duckdb.IOException:
-                if attempt == 9:
-                    raise
-                time.sleep(0.5 * (attempt + 1))
+        try:
+            conn = connect(database, config=config, on_wait=dg.get_dagster_logger().info)
+        except WarehouseLocked as exc:
+            raise dg.Failure(str(exc), allow_retries=False) from None
         try:
             yield conn
         finally:

@@ -1,8 +1,8 @@
 """The account-health HTML report as an asset: ``$AHW_DATA_DIR/report/index.html`` and one page per
 account x marketplace (orchestration/report).
 
-Downstream of every mart (``marts/fct_*``, ``marts/dim_*``), so the blocking checks on the marts stop
-it: a report is never written from marts that failed their gates. Partitioned like the marts with a
+Downstream of the marts' publication (``published/marts``): a report is only written from published
+marts, never from a build whose gates failed. Partitioned like the marts with a
 single-run backfill policy so it runs once at the end of the daily pipeline (or of a backfill), and in
 the DuckDB writer pool so no writer runs while it reads (a reader in another process would make that
 writer fail on DuckDB's file lock). It reads through a read-only connection that is closed before
@@ -12,9 +12,9 @@ the pages are written.
 import dagster as dg
 
 from orchestration.config import load_settings
-from orchestration.defs.exports.assets import MART_KEYS
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL, partition_days
 from orchestration.defs.extraction.partitions import daily_partitions
+from orchestration.defs.transformation.assets import PUBLISHED_MARTS_KEY
 from orchestration.report import build_report
 
 REPORT_KEY = dg.AssetKey(["reports", "account_health_html"])
@@ -25,7 +25,7 @@ RATING_BANDS_KEY = dg.AssetKey(["seeds", "rating_bands"])
 @dg.asset(
     key=REPORT_KEY,
     group_name="reports",
-    deps=[*MART_KEYS, RATING_BANDS_KEY],
+    deps=[PUBLISHED_MARTS_KEY, RATING_BANDS_KEY],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool=DUCKDB_WRITER_POOL,
@@ -33,7 +33,7 @@ RATING_BANDS_KEY = dg.AssetKey(["seeds", "rating_bands"])
     description="Static HTML account-health report in $AHW_DATA_DIR/report/: an overview ranking every account x "
     "marketplace by risk and one page per account x marketplace with interactive charts (rating, metrics "
     "against targets, policy violations, defect roll-offs, projection, top defect contributors). Opens from "
-    "disk with no network access; written only after the blocking mart checks passed.",
+    "disk with no network access; written only from published marts (after the blocking mart checks passed).",
 )
 def account_health_html(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()

@@ -1,8 +1,8 @@
 """The dbt project and CLI resource, created once and shared by every dbt asset.
 
-dagster-dbt asks the dbt executable for its version (`dbt --version`) on every materialization, a
-subprocess that costs ~4 s of Python imports here. The answer cannot change within an installed
-environment, so this resource reads it from the installed package metadata instead.
+dbt runs through ``ahw-dbt`` (``dbt_child.py``): a child process that dies with the run's process, so a
+killed run never leaves dbt holding the DuckDB file's lock, and that answers dagster-dbt's
+``dbt --version`` (asked on every materialization) without starting dbt (~4 s of imports saved).
 
 dagster-dbt gives every invocation a target folder of its own (``target/<op>-<run>-<id>``, about
 13 MB at demo size: logs, compiled SQL, run results). Before each invocation the resource removes all
@@ -12,12 +12,9 @@ but the newest :data:`RUN_TARGETS_KEPT`, so ``dbt_project/target`` does not grow
 import re
 import shutil
 import sys
-from functools import cached_property
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
-from packaging import version
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
@@ -47,13 +44,8 @@ def prune_run_targets(target_dir: Path, keep: int = RUN_TARGETS_KEPT) -> list[Pa
     return removed
 
 
-class InstalledDbtCliResource(DbtCliResource):
-    """DbtCliResource that knows dbt's version without spawning `dbt --version`, and keeps only the
-    newest per-invocation target folders."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(installed_version("dbt-core"))
+class PrunedDbtCliResource(DbtCliResource):
+    """DbtCliResource that keeps only the newest per-invocation target folders."""
 
     def cli(self, args, *, raise_on_error=True, manifest=None, dagster_dbt_translator=None, context=None,
             target_path=None):  # fmt: skip
@@ -65,11 +57,11 @@ class InstalledDbtCliResource(DbtCliResource):
 
 
 def dbt_executable() -> str:
-    """dbt beside the running interpreter (``.venv/bin/dbt``), so ``.venv/bin/ahw`` works without an
-    activated virtual environment; else whatever ``dbt`` is on PATH."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+    """``ahw-dbt`` beside the running interpreter (``.venv/bin/ahw-dbt``), so ``.venv/bin/ahw`` works
+    without an activated virtual environment; else whatever ``ahw-dbt`` is on PATH."""
+    beside = Path(sys.executable).parent / "ahw-dbt"
+    return str(beside) if beside.exists() else (shutil.which("ahw-dbt") or "ahw-dbt")
 
 
-def dbt_resource() -> InstalledDbtCliResource:
-    return InstalledDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+def dbt_resource() -> DbtCliResource:
+    return PrunedDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

@@ -1,0 +1,186 @@
+"""Crash tests for the marts' publication (issue 9 section 1): kill -9 in the middle of dbt and in the
+middle of the publish step.
+
+Readers must see the last published version, every mart from the same version, and a killed run must
+leave no dbt behind holding the DuckDB file's lock. Real processes: ``ahw run`` (Dagster in-process,
+dbt through ``ahw-dbt``) against the embedded sandbox, and the real publish step in a child process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+END = date(2026, 6, 30)
+FIRST, SECOND = END - timedelta(days=3), END - timedelta(days=2)
+BIN = Path(sys.executable).parent
+
+
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process, None when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return int(fields[1]), fields[0]
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie holds no file and no lock: it only waits to be reaped)."""
+    stat = _stat(pid)
+    return stat is not None and stat[1] != "Z"
+
+
+def children(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of the live children of ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat and stat[0] == pid and stat[1] != "Z":
+                try:
+                    cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                except OSError:
+                    continue
+                found.append((int(entry.name), cmdline))
+    return found
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    data = tmp_path_factory.mktemp("crash")
+    home = data / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    variables = {
+        "AHW_DATA_DIR": str(data / "data"),
+        "AHW_DUCKDB_PATH": str(data / "data" / "warehouse.duckdb"),
+        "AHW_SANDBOX_END_DATE": END.isoformat(),
+        "AHW_SANDBOX_VOLUME_SCALE": "0.05",
+        "DAGSTER_HOME": str(home),
+    }
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AHW_", "LWA_"))}
+    return {**base, **variables}
+
+
+def ahw_run(env: dict[str, str], day: date) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "ahw"), "run", "--start", day.isoformat()], env=env, capture_output=True,
+                          text=True, timeout=600)  # fmt: skip
+
+
+def fingerprint(path: str, schema: str = "marts") -> dict[str, tuple]:
+    """Rows and an order-free content hash of every table of ``schema``."""
+    with duckdb.connect(path, read_only=True) as con:
+        tables = [t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = ?",
+                                            [schema]).fetchall()]  # fmt: skip
+        return {t: con.execute(f'select count(*), bit_xor(hash(m)) from {schema}."{t}" as m').fetchall()[0]
+                for t in tables}  # fmt: skip
+
+
+def log_events(path: str) -> list[str]:
+    with duckdb.connect(path, read_only=True) as con:
+        return [e for (e,) in con.execute("select event from ops.marts_build_log order by logged_at, rowid").fetchall()]
+
+
+def test_kill_9_during_dbt_leaves_no_dbt_process_and_readers_on_the_last_publication(env):
+    path = env["AHW_DUCKDB_PATH"]
+    first = ahw_run(env, FIRST)
+    assert first.returncode == 0, first.stderr[-3000:]
+    published = fingerprint(path)
+    assert published["fct_account_health_rating"][0] > 0
+
+    output = Path(env["AHW_DATA_DIR"]) / "killed-run.log"
+    run = subprocess.Popen([str(BIN / "ahw"), "run", "--start", SECOND.isoformat()], env=env,
+                           stdout=output.open("w"), stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        deadline, dbt = time.monotonic() + 300, None
+        while dbt is None and time.monotonic() < deadline and run.poll() is None:
+            dbt = next((pid for pid, cmd in children(run.pid) if "dbt" in cmd and " build" in cmd), None)
+            time.sleep(0.1)
+        assert dbt is not None, "ahw run never started dbt:\n" + output.read_text()[-3000:]
+        time.sleep(4)  # dbt has started building the models (its start-up alone takes a few seconds)
+        assert alive(dbt), "dbt finished before the kill: the test did not kill in the middle of dbt"
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    deadline = time.monotonic() + 5
+    while alive(dbt) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(dbt), "dbt outlived the killed run"
+
+    # the file is writable right away, and readers are on the last publication, all marts from it
+    with duckdb.connect(path) as con:
+        con.execute("create table main.lock_probe as select 1 as x")
+        con.execute("drop table main.lock_probe")
+    assert fingerprint(path) == published
+    assert log_events(path)[-1] == "build"  # the build area is ahead of the publication
+
+    again = ahw_run(env, SECOND)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert log_events(path)[-3:] == ["reset", "build", "publish"]
+    with duckdb.connect(path, read_only=True) as con:
+        days = {
+            d for (d,) in con.execute("select distinct rating_date from marts.fct_account_health_rating").fetchall()
+        }
+    assert days == {FIRST, SECOND}
+
+
+PUBLISHER = """
+import sys, time, duckdb
+from orchestration.warehouse.marts import publish_marts
+con = duckdb.connect(sys.argv[1])
+print("go", flush=True)
+started = time.perf_counter()
+publish_marts(con, run_id="crash-test")
+print(f"{time.perf_counter() - started:.4f}", flush=True)
+con.close()
+"""
+
+
+def _next_version(path: str, round_: int) -> None:
+    """Make the build area differ from the publication in every table (a build that passed its gates)."""
+    with duckdb.connect(path) as con:
+        for (table,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'marts_build'"
+        ).fetchall():
+            # a different seventh of the rows each round (rounds 0-5): the areas never converge to empty
+            con.execute(f'delete from marts_build."{table}" where rowid % 7 = {round_}')
+
+
+def test_kill_9_during_publish_leaves_every_mart_on_one_version(env):
+    path = env["AHW_DUCKDB_PATH"]
+    if not Path(path).exists() or not fingerprint(path):
+        assert ahw_run(env, FIRST).returncode == 0
+    # how long one publication takes here, so the kills can land inside it
+    _next_version(path, 0)
+    timed = subprocess.run([sys.executable, "-c", PUBLISHER, path], capture_output=True, text=True, check=True)
+    seconds = float(timed.stdout.split()[-1])
+    killed_inside = 0
+    for round_, fraction in enumerate((0.1, 0.3, 0.5, 0.7, 0.9), start=1):
+        _next_version(path, round_)
+        old, new = fingerprint(path), fingerprint(path, "marts_build")
+        assert old != new
+        published_before = log_events(path).count("publish")
+        child = subprocess.Popen([sys.executable, "-c", PUBLISHER, path], stdout=subprocess.PIPE, text=True)
+        assert child.stdout.readline().strip() == "go"
+        time.sleep(seconds * fraction)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+            killed_inside += 1
+        child.wait(timeout=30)
+        after = fingerprint(path)
+        assert after in (old, new), f"a mix of versions after a kill at {fraction:.0%} of {seconds:.3f}s"
+        published = log_events(path).count("publish") - published_before
+        assert published == (1 if after == new else 0)  # the log row commits with the copy, never apart
+    assert killed_inside >= 3, f"publishing took {seconds:.3f}s: the kills landed after it"
