@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from cryptography.fernet import Fernet
 
 from orchestration.cli import main
 
@@ -101,7 +102,7 @@ def live_env(tmp_path: Path, accounts: object, **extra: str) -> dict[str, str]:
     path = tmp_path / "accounts.json"
     path.write_text(accounts if isinstance(accounts, str) else json.dumps(accounts))
     return {"AHW_ACCOUNTS_FILE": str(path), "AHW_PII_SALT": "pepper-" + "x" * 20, "LWA_APP_ID": "app",
-            "LWA_CLIENT_SECRET": "secret", **extra}  # fmt: skip
+            "LWA_CLIENT_SECRET": "secret", "AHW_LANDING_KEY": Fernet.generate_key().decode(), **extra}  # fmt: skip
 
 
 GOOD_ENTRY = {"name": "acme-us", "selling_partner_id": "A1EXAMPLE", "region": "NA",

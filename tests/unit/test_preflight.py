@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from cryptography.fernet import Fernet
+
 from orchestration.config import load_settings
 from orchestration.preflight import check_account_name, check_days, check_job
 
@@ -38,7 +40,12 @@ def test_the_sandbox_worlds_end_bounds_a_sandbox_run_but_not_a_live_one(tmp_path
     assert "--end 2026-07-12 is after the sandbox world's last day 2026-07-11" in line
     accounts = tmp_path / "a.json"
     accounts.write_text("{}")
-    live = settings(AHW_SANDBOX_END_DATE="2026-07-11", AHW_ACCOUNTS_FILE=str(accounts), AHW_PII_SALT="s" * 20)
+    live = settings(
+        AHW_SANDBOX_END_DATE="2026-07-11",
+        AHW_ACCOUNTS_FILE=str(accounts),
+        AHW_PII_SALT="s" * 20,
+        AHW_LANDING_KEY=Fernet.generate_key().decode(),
+    )
     assert check_days(date(2026, 7, 10), date(2026, 7, 12), live, today=TODAY) == []
 
 
