@@ -17,7 +17,13 @@ DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
 
 def pytest_configure(config):
     """dagster-dbt reads dbt's manifest when the definitions are imported: `make test` runs `dbt parse`
-    first; a bare `pytest` on a fresh checkout gets it here."""
+    first; a bare `pytest` on a fresh checkout gets it here.
+
+    AHW_HISTORY_DAYS is 0 for tests unless a test sets it: a first run would otherwise extract 180 days
+    of orders, feedback and returns before the few days a test compares with its world. The tests of
+    the history itself set it (tests/e2e/test_metric_reconciliation.py, tests/e2e/test_cli_run.py runs
+    `ahw` with a user's environment, tests/extraction/test_ingest.py passes it)."""
+    os.environ.setdefault("AHW_HISTORY_DAYS", "0")
     if (DBT_PROJECT / "target" / "manifest.json").exists() or hasattr(config, "workerinput"):
         return
     env = {**os.environ, "AHW_DUCKDB_PATH": os.environ.get("AHW_DUCKDB_PATH", str(DBT_PROJECT / "parse.duckdb"))}

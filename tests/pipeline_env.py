@@ -11,9 +11,11 @@ from pathlib import Path
 
 
 @contextmanager
-def sandbox_pipeline_env(data: Path, end: date, volume_scale: float) -> Iterator[Path]:
-    """Set AHW_* for the block and restore what was there before; yields the DuckDB path."""
+def sandbox_pipeline_env(data: Path, end: date, volume_scale: float, history_days: int = 0) -> Iterator[Path]:
+    """Set AHW_* for the block and restore what was there before; yields the DuckDB path.
+    ``history_days``: AHW_HISTORY_DAYS, the days a first run extracts before its range (0: none)."""
     env = {
+        "AHW_HISTORY_DAYS": str(history_days),
         "AHW_DATA_DIR": str(data),
         "AHW_DUCKDB_PATH": str(data / "warehouse.duckdb"),
         "AHW_SANDBOX_END_DATE": end.isoformat(),

@@ -32,7 +32,7 @@ def world():
 def warehouse(world, tmp_path_factory):
     """daily_pipeline over the world's last days, as the demo runs it; yields the DuckDB path."""
     data = tmp_path_factory.mktemp("reconciliation")
-    with sandbox_pipeline_env(data, END, SCALE) as path:
+    with sandbox_pipeline_env(data, END, SCALE, history_days=180) as path:
         result = run_job("daily_pipeline", END - timedelta(days=DAYS - 1), END, instance=dg.DagsterInstance.ephemeral())
         assert result.success
         yield str(path)

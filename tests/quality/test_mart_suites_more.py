@@ -73,13 +73,13 @@ create table marts.fct_rating_components (account_id varchar, marketplace_id var
 """
 
 
-def _components(estimate: int, deduction: tuple[int, int, int, int], fixed=("start", "volume_credit",
+def _components(estimate: int, deduction: tuple[int, int, int, int], fixed=("start", "volume_credit", "floor",
                 "critical_override", "clamp")) -> duckdb.DuckDBPyConnection:  # fmt: skip
     """deduction: (points, defects, points_per_violation, what-if)."""
     points, defects, ppv, what_if = deduction
     con = duckdb.connect()
     con.execute(COMPONENTS_DDL)
-    base = {"start": 200, "volume_credit": 8, "critical_override": 0, "clamp": 0}
+    base = {"start": 200, "volume_credit": 8, "floor": 0, "critical_override": 0, "clamp": 0}
     for i, name in enumerate(fixed):
         con.execute(
             "insert into marts.fct_rating_components values ('a', 'US', ?, ?, ?, ?, ?, null, null, null, null, ?)",
@@ -108,7 +108,7 @@ def test_component_suite_passes_an_explained_estimate():
         (
             192,
             (-8, 2, 4, 200),
-            ("start", "critical_override", "clamp"),
+            ("start", "floor", "critical_override", "clamp"),
             {"fixed_components_count"},
         ),  # no volume_credit row
     ],
