@@ -150,9 +150,8 @@ def main() -> int:
     if pipeline_seconds is not None:
         print(f"final daily_pipeline over {covered[0]}..{covered[-1]}: {'ok' if full.success else 'FAILED'} "
               f"in {pipeline_seconds:.0f}s")  # fmt: skip
-    print(
-        f"wall time: {wall:.0f}s; peak memory: {peak_self:.0f} MB (this process), {peak_children:.0f} MB (largest child: dbt)"
-    )
+    print(f"wall time: {wall:.0f}s; peak memory: {peak_self:.0f} MB (this process), {peak_children:.0f} MB "
+          "(largest child process; a fork counts the pages it shares with this one)")  # fmt: skip
     return 0 if check.lost == 0 and check.duplicated == 0 and check.reconciled > 0 else 1
 
 
