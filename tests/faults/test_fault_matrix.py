@@ -63,7 +63,8 @@ CASES = [
     # the raw gate refuses a column it does not know (raw_orders: extra_columns must be null)
     Case("schema_extra_column", (_on_orders("schema_extra_column"),), recovers=False),
     Case("duplicate_rows", (_on_orders("duplicate_rows"),), recovers=False),
-    Case("token_expiry_mid_run", (), recovers=True, token_ttl_seconds=0.5 * SPEED),
+    # tokens live 3 Amazon minutes (50 ms here): the run outlives several, each met as a 403 and renewed
+    Case("token_expiry_mid_run", (), recovers=True, token_ttl_seconds=0.05 * SPEED),
 ]
 
 
@@ -104,6 +105,7 @@ def test_fault(case: Case, baseline, env, sandbox, world, monkeypatch):
     path = env["AHW_DUCKDB_PATH"]
     assert reconcile(path, world, [DAY]).lost == 0
     before = sandbox.stats.snapshot()
+    refused_before = sum(n for (_, status), n in sandbox.stats.statuses.items() if status == 403)
     for fault in case.faults:
         sandbox.faults.add(fault)
     if case.token_ttl_seconds is not None:
@@ -113,6 +115,8 @@ def test_fault(case: Case, baseline, env, sandbox, world, monkeypatch):
     fired = {k: after["requests"].get(k, 0) - before["requests"].get(k, 0) for k in after["requests"]}
     assert sum(fired.values()) > 0
     assert not [f for f in sandbox.faults.active() if f.times is not None], "a fault was never reached"
+    if case.token_ttl_seconds is not None:  # the run did meet an expired access token (403), and renewed it
+        assert sum(n for (_, status), n in sandbox.stats.statuses.items() if status == 403) > refused_before
     if case.recovers:
         assert faulty.success, failure_lines(faulty)
         if case.faults and case.faults[0].kind in ("throttle_storm", "server_error", "service_unavailable"):
