@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     """LWA_APP_ID: live mode, the LWA client id of your SP-API application."""
     lwa_client_secret: SecretStr | None = _env("LWA_CLIENT_SECRET")
     """LWA_CLIENT_SECRET: live mode, the LWA client secret of your SP-API application."""
+    lwa_endpoint: str | None = _env("AHW_LWA_ENDPOINT")
+    """AHW_LWA_ENDPOINT: live mode, the Login with Amazon token URL; default Amazon's
+    (``https://api.amazon.com/auth/o2/token``, the ``lwa_token_url`` of ``orchestration/catalogue/regions.csv``).
+    Set it to reach an LWA stand-in such as ``ahw sandbox`` (``http://127.0.0.1:8787/auth/o2/token``)."""
+    spapi_endpoint_na: str | None = _env("AHW_SPAPI_ENDPOINT_NA")
+    """AHW_SPAPI_ENDPOINT_NA: live mode, base URL of the SP-API for North America accounts; default
+    Amazon's (``https://sellingpartnerapi-na.amazon.com``, from ``orchestration/catalogue/regions.csv``)."""
+    spapi_endpoint_eu: str | None = _env("AHW_SPAPI_ENDPOINT_EU")
+    """AHW_SPAPI_ENDPOINT_EU: live mode, base URL of the SP-API for Europe accounts; default Amazon's
+    (``https://sellingpartnerapi-eu.amazon.com``)."""
+    spapi_endpoint_fe: str | None = _env("AHW_SPAPI_ENDPOINT_FE")
+    """AHW_SPAPI_ENDPOINT_FE: live mode, base URL of the SP-API for Far East accounts; default Amazon's
+    (``https://sellingpartnerapi-fe.amazon.com``)."""
     duckdb_memory_limit: str = Field(default="1GB", validation_alias=AliasChoices("AHW_DUCKDB_MEMORY_LIMIT"))
     """AHW_DUCKDB_MEMORY_LIMIT: DuckDB buffer pool cap for dbt builds (default 1GB; larger builds spill)."""
     dbt_threads: int = Field(default=2, ge=1, le=64, validation_alias=AliasChoices("AHW_DBT_THREADS"))
@@ -172,6 +185,13 @@ class Settings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as http://127.0.0.1:8787")
         return value or None
+
+    @field_validator("lwa_endpoint", "spapi_endpoint_na", "spapi_endpoint_eu", "spapi_endpoint_fe")
+    @classmethod
+    def _endpoint_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://sellingpartnerapi-na.amazon.com")
+        return value.rstrip("/") if value else None
 
     @field_validator("sqs_queue_url")
     @classmethod
@@ -277,6 +297,12 @@ class Settings(BaseSettings):
     def is_live(self) -> bool:
         """Live mode is chosen only by pointing AHW_ACCOUNTS_FILE at an accounts file."""
         return self.accounts_file is not None
+
+    @property
+    def spapi_endpoints(self) -> dict[str, str]:
+        """The configured SP-API base URL per region (NA, EU, FE); a region left out uses Amazon's."""
+        configured = {"NA": self.spapi_endpoint_na, "EU": self.spapi_endpoint_eu, "FE": self.spapi_endpoint_fe}
+        return {region: url for region, url in configured.items() if url}
 
     @property
     def pii_salt(self) -> str:

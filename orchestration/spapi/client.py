@@ -1,6 +1,7 @@
 """Build python-amazon-sp-api ``ReportsV2`` and ``Notifications`` clients for Amazon or for the sandbox.
 
-The same client class talks to both; only the SP-API base URL and the LWA token URL differ. Notes
+The same client class talks to both; only the SP-API base URL and the LWA token URL differ (both are
+configuration: AHW_LWA_ENDPOINT and AHW_SPAPI_ENDPOINT_<REGION>, Amazon's by default). Notes
 from using python-amazon-sp-api 2.1.35 here:
 - the LWA host is a class attribute of ``AccessTokenClient``: a subclass carries the sandbox's;
 - the ``host`` header is derived by cutting ``https://`` off the endpoint, wrong for http URLs;
@@ -21,10 +22,11 @@ from sp_api.api import Notifications, ReportsV2
 from sp_api.auth import access_token_client
 from sp_api.auth.access_token_client import AccessTokenClient
 
-from orchestration.catalogue import MARKETPLACES, REGION_ENDPOINTS
+from orchestration.catalogue import MARKETPLACES, REGION_ENDPOINTS, REGIONS
 from orchestration.spapi.accounts import SellerAccount
 
-LIVE_LWA_URL = "https://api.amazon.com/auth/o2/token"
+#: Amazon's LWA token URL (global; the catalogue lists it per region, all the same).
+LIVE_LWA_URL = REGIONS["NA"].lwa_token_url
 
 # Request headers carry the access token; never let them reach a log.
 logging.getLogger("sp_api").setLevel(logging.INFO)
@@ -36,7 +38,9 @@ class SpApiEndpoint:
 
     lwa_url: str = LIVE_LWA_URL
     api_url: str | None = None
-    """Base URL of the SP-API; None means Amazon's regional endpoint of the account."""
+    """Base URL of the SP-API for every region (the sandbox); None means per region, below."""
+    region_urls: tuple[tuple[str, str], ...] = ()
+    """(region, base URL) pairs overriding Amazon's endpoint of a region (AHW_SPAPI_ENDPOINT_<REGION>)."""
     lwa_app_id: str = field(default="", repr=False)
     lwa_client_secret: str = field(default="", repr=False)
     speed: float = 1.0
@@ -48,8 +52,12 @@ class SpApiEndpoint:
     def is_sandbox(self) -> bool:
         return self.sandbox_admin_url is not None
 
+    def region_url(self, region: str) -> str:
+        """The SP-API base URL for ``region``: the one URL set for all, the region's override, else Amazon's."""
+        return (self.api_url or dict(self.region_urls).get(region) or REGION_ENDPOINTS[region]).rstrip("/")
+
     def base_url(self, account: SellerAccount) -> str:
-        return (self.api_url or REGION_ENDPOINTS[account.region]).rstrip("/")
+        return self.region_url(account.region)
 
 
 class _ReportsClient(ReportsV2):
@@ -147,5 +155,5 @@ def notifications_client(endpoint: SpApiEndpoint, account: SellerAccount | None,
         auth_token_client_class=_token_client_class(endpoint.lwa_url),
         timeout=30,
     )
-    client.endpoint = (endpoint.api_url or REGION_ENDPOINTS[region]).rstrip("/")
+    client.endpoint = endpoint.region_url(region)
     return client

@@ -23,6 +23,7 @@ from orchestration.cli import main
 from orchestration.defs.extraction.assets import ACCOUNT_TAG
 from orchestration.pipeline import run_job
 from orchestration.sandbox import SandboxServer
+from tests.canary import buyer_data_in_bi, buyer_data_in_exports, leaks_in_files, leaks_in_tables
 
 CANARY_URL = "canary-url-token-5f1e2d"
 CANARY_SALT = "canary-salt-9a8b7c"
@@ -159,3 +160,14 @@ def test_no_alert_text_carries_a_secret_or_a_buyer_email(flow):
     logs = "\n".join(e.message or "" for e in flow["refresh"].all_events)
     assert not [s for s in secrets if s in logs]
     assert not [s for s in secrets if s in flow["setup"].output + flow["listing"].output]
+    # ... nor any table (every column of every schema) or file of the data folder (landing, exports, report)
+    database = flow["data"] / "warehouse.duckdb"
+    assert leaks_in_tables(database, secrets) == []
+    assert leaks_in_files([flow["data"]], secrets) == []
+
+
+def test_no_buyer_data_in_bi_readable_columns_or_exports(flow):
+    database = flow["data"] / "warehouse.duckdb"
+    assert query(flow, "select count(*) from marts.fct_alerts")[0][0] > 0
+    assert buyer_data_in_bi(database) == []
+    assert buyer_data_in_exports(flow["data"] / "exports") == []

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.config import load_settings
+from orchestration.config import SettingsError, load_settings
 from orchestration.ingest import SnapshotRefused, check_snapshot_days
 from orchestration.spapi.accounts import AccountConfigError, load_accounts_file
 from orchestration.spapi.report_types import ORDERS, SELLER_PERFORMANCE, report_type
@@ -203,3 +203,24 @@ def test_the_process_environment_is_read_only_when_no_mapping_is_given(monkeypat
     monkeypatch.setenv("AHW_DATA_DIR", str(tmp_path / "elsewhere"))
     assert load_settings().data_dir == tmp_path / "elsewhere"
     assert load_settings({}).data_dir == Path("data")
+
+
+def test_endpoints_default_to_amazons_and_are_configured_per_region():
+    from orchestration.catalogue import REGION_ENDPOINTS
+    from orchestration.spapi.accounts import SellerAccount
+    from orchestration.spapi.client import LIVE_LWA_URL, SpApiEndpoint
+
+    assert load_settings({}).spapi_endpoints == {} and load_settings({}).lwa_endpoint is None
+    settings = load_settings({"AHW_LWA_ENDPOINT": "http://127.0.0.1:9/auth/o2/token",
+                              "AHW_SPAPI_ENDPOINT_EU": "http://127.0.0.1:9/"})  # fmt: skip
+    assert settings.lwa_endpoint == "http://127.0.0.1:9/auth/o2/token"
+    assert settings.spapi_endpoints == {"EU": "http://127.0.0.1:9"}
+    endpoint = SpApiEndpoint(lwa_url=settings.lwa_endpoint, region_urls=tuple(settings.spapi_endpoints.items()))
+    eu = SellerAccount("a", "A1", "EU", ("A1PA6795UKMFR9",), refresh_token_env="T")
+    na = SellerAccount("b", "A2", "NA", ("ATVPDKIKX0DER",), refresh_token_env="T")
+    assert endpoint.base_url(eu) == "http://127.0.0.1:9"
+    assert endpoint.base_url(na) == REGION_ENDPOINTS["NA"] == "https://sellingpartnerapi-na.amazon.com"
+    assert SpApiEndpoint().lwa_url == LIVE_LWA_URL == "https://api.amazon.com/auth/o2/token"
+    with pytest.raises(SettingsError) as err:
+        load_settings({"AHW_SPAPI_ENDPOINT_FE": "sellingpartnerapi-fe.amazon.com"})
+    assert "AHW_SPAPI_ENDPOINT_FE" in str(err.value)

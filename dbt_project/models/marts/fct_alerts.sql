@@ -4,7 +4,8 @@
 -- the highest reached in the episode (an escalation raises it), the numbers are those of its
 -- latest active observation. dedupe_key is stable across rebuilds: kind, account, marketplace,
 -- subject and the day the episode was first seen (no day for current-state kinds such as
--- projected_breach, which have no history); alert_id is a short hash of it.
+-- projected_breach, which have no history), with ``#n`` for the n-th episode started that day
+-- (n > 1); alert_id is a short hash of it.
 with
 
 observations as (
@@ -111,17 +112,39 @@ episodes as (
 
 ),
 
+numbered as (
+
+    select
+        *,
+        -- Two episodes of one alert can start on the same day (a quality gate that fails, passes on
+        -- a re-run and fails again): the second and later ones of the day carry their ordinal, so the
+        -- key stays unique and the first one keeps the key it had.
+        row_number() over (
+            partition by
+                kind, alert_key, case when not is_current_state then cast(first_seen_at as date) end
+            order by first_seen_at, episode_number
+        ) as day_ordinal
+    from episodes
+
+),
+
+deduped as (
+
+    select
+        *,
+        kind || '|' || alert_key || '|' || coalesce(
+            case when not is_current_state then cast(cast(first_seen_at as date) as varchar) end,
+            'current'
+        ) || case when day_ordinal > 1 then '#' || day_ordinal else '' end as dedupe_key
+    from numbered
+
+),
+
 final as (
 
     select
-        left(md5(episodes.kind || '|' || episodes.alert_key || '|' || coalesce(
-            case when not episodes.is_current_state then cast(cast(episodes.first_seen_at as date) as varchar) end,
-            'current'
-        )), 12) as alert_id,
-        episodes.kind || '|' || episodes.alert_key || '|' || coalesce(
-            case when not episodes.is_current_state then cast(cast(episodes.first_seen_at as date) as varchar) end,
-            'current'
-        ) as dedupe_key,
+        left(md5(episodes.dedupe_key), 12) as alert_id,
+        episodes.dedupe_key,
         cast(episodes.kind as varchar) as kind,
         cast(alert_kinds.label as varchar) as kind_label,
         cast(episodes.account_id as varchar) as account_id,
@@ -138,7 +161,7 @@ final as (
         cast(episodes.details as json) as details,
         cast(episodes.sources as varchar) as sources,
         cast(episodes.observations_count as integer) as observations_count
-    from episodes
+    from deduped as episodes
     left join alert_kinds
         on episodes.kind = alert_kinds.kind
     left join severity_ranks

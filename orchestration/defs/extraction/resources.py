@@ -20,7 +20,7 @@ from pydantic import PrivateAttr
 
 from orchestration.config import Settings, load_settings
 from orchestration.spapi.accounts import SellerAccount, load_accounts_file
-from orchestration.spapi.client import SpApiEndpoint
+from orchestration.spapi.client import LIVE_LWA_URL, SpApiEndpoint
 
 
 @dataclass
@@ -55,12 +55,16 @@ def sandbox_connection(base_url: str) -> SpApiConnection:
 
 
 def live_connection(settings: Settings) -> SpApiConnection:
-    """Amazon: accounts from the accounts file, app credentials from the settings."""
+    """Amazon: accounts from the accounts file, app credentials and endpoints from the settings (Amazon's
+    LWA and regional SP-API endpoints unless AHW_LWA_ENDPOINT / AHW_SPAPI_ENDPOINT_<REGION> say otherwise)."""
     if not settings.lwa_app_id or settings.lwa_client_secret is None:
         raise dg.Failure("live mode needs LWA_APP_ID and LWA_CLIENT_SECRET in the environment")
     assert settings.accounts_file is not None
     endpoint = SpApiEndpoint(
-        lwa_app_id=settings.lwa_app_id, lwa_client_secret=settings.lwa_client_secret.get_secret_value()
+        lwa_url=settings.lwa_endpoint or LIVE_LWA_URL,
+        region_urls=tuple(sorted(settings.spapi_endpoints.items())),
+        lwa_app_id=settings.lwa_app_id,
+        lwa_client_secret=settings.lwa_client_secret.get_secret_value(),
     )
     return SpApiConnection(endpoint, load_accounts_file(settings.accounts_file), "live")
 
