@@ -16,6 +16,7 @@ from orchestration.quality.suites import (
     KNOWN_DOCUMENT_KEYS,
     KNOWN_METRIC_KEYS,
     MIN_RECENT_DAILY_ROWS,
+    MIN_VOLUME_HISTORY_DAYS,
     RECENT_DAYS,
     SAMPLE_EXCLUDED,
     Suite,
@@ -102,6 +103,7 @@ def frame_sql(suite: Suite, start: date, end: date, relations: Mapping[str, str]
             group by all
         ), recent as (
             select account_id, marketplace_id,
+                   coalesce(any_value(l.days_loaded), {RECENT_DAYS}) as days_loaded,
                    count(*) / coalesce(any_value(l.days_loaded), {RECENT_DAYS}) as recent_daily_rows
             from {t(suite.table)} left join loaded as l using (account_id, marketplace_id)
             where partition_date >= {s} - interval {RECENT_DAYS} day and partition_date < {s}
@@ -115,6 +117,7 @@ def frame_sql(suite: Suite, start: date, end: date, relations: Mapping[str, str]
         select r.account_id, r.marketplace_id, d.partition_date, coalesce(c.rows_count, 0) as rows_count,
                r.recent_daily_rows,
                case when r.recent_daily_rows >= {MIN_RECENT_DAILY_ROWS}
+                         and (r.days_loaded >= {MIN_VOLUME_HISTORY_DAYS} or coalesce(c.rows_count, 0) > 0)
                     then coalesce(c.rows_count, 0) / r.recent_daily_rows end as volume_ratio
         from recent r cross join days d
         left join counts c using (account_id, marketplace_id, partition_date)

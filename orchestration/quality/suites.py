@@ -28,6 +28,10 @@ MIN_RECENT_DAILY_ROWS = 5
 MAX_VOLUME_RATIO = 5.0
 #: Days of history the recent average is taken over.
 RECENT_DAYS = 14
+#: Days that must have been loaded in that history before an EMPTY day is judged: one or two days are no
+#: average (a seller with 5 returns one day and none the next is normal), so a young warehouse's first
+#: week is not refused for a quiet day. Too many rows are judged from the first day of history on.
+MIN_VOLUME_HISTORY_DAYS = 7
 #: Amazon's freshest windows (late shipment, cancellations) end the day before the snapshot.
 MAX_SNAPSHOT_LAG_DAYS = 7
 #: Reported vs estimated rating: a gap above this is worth a look (warning only). Kept at 300, not
@@ -192,7 +196,8 @@ def _volume(table: str) -> list[Expectation]:
             0.0001,
             MAX_VOLUME_RATIO,
             f"rows per account x marketplace x day compared with the previous {RECENT_DAYS} days' average (only "
-            f"where that average is >= {MIN_RECENT_DAILY_ROWS}): 0 means an empty report where data was expected, "
+            f"where that average is >= {MIN_RECENT_DAILY_ROWS}): 0 means an empty report where data was expected "
+            f"(judged once {MIN_VOLUME_HISTORY_DAYS} days are loaded), "
             f"more than {MAX_VOLUME_RATIO:g}x means duplicated or mis-windowed documents",
         ),  # fmt: skip
         _not_null("account_id", "the volume frame is built per account x marketplace x day"),

@@ -508,14 +508,16 @@ def load_document(
     ensure_raw_schema(con)
     with capped_memory(con, memory_limit):
         staged = stage(con, report_type, parsed, context)
-        try:
+    try:
+        with capped_memory(con, memory_limit):
             prepare(
                 con, staged, landing_file=landing_file, partition_dates=partition_dates, snapshot_at=snapshot_at,
                 sha256=sha256,
             )  # fmt: skip
-            done = audit_and_publish(con, [staged], run_id=run_id, audit=audit)
-        finally:
-            drop_staging(con, staged)
+        # The audit reads the version as one frame per suite: under the connection's own memory limit.
+        done = audit_and_publish(con, [staged], run_id=run_id, audit=audit)
+    finally:
+        drop_staging(con, staged)
     if done.rejected:
         raise done.rejected[0].error()
     return done.published[staged.load_id]

@@ -357,3 +357,19 @@ def test_the_volume_average_is_over_the_days_loaded_not_fourteen(con, landing, t
         import_file(con, landing, doc(second, 6 * 80 + 1, "many.tsv"), ORDERS, "acme", US, [second], salt=SALT)
     import_file(con, landing, doc(second, 146, "second.tsv"), ORDERS, "acme", US, [second], salt=SALT)
     assert rows(con, "SELECT count(*) FROM raw.orders WHERE partition_date = ?", [second]) == [(146,)]
+
+
+def test_a_quiet_day_after_a_days_history_is_not_an_empty_report(con, landing, tmp_path):
+    """Five returns one day and none the next is a normal small seller: with fewer than
+    MIN_VOLUME_HISTORY_DAYS loaded, an empty day is not judged (a week of history is, see above)."""
+    first, second = date(2026, 5, 1), date(2026, 5, 2)
+    path = tmp_path / "first.tsv"
+    path.write_bytes(
+        orders_doc(rows=[order_row(f"111-01-{i}", f"{first.isoformat()}T10:00:00+00:00") for i in range(8)])
+    )
+    import_file(con, landing, path, ORDERS, "acme", US, [first], salt=SALT)
+    empty = tmp_path / "empty.tsv"
+    empty.write_bytes(orders_doc(rows=[]))
+    import_file(con, landing, empty, ORDERS, "acme", US, [second], salt=SALT)
+    assert rows(con, "SELECT partition_date, count(*) FROM raw.orders GROUP BY 1 ORDER BY 1") == [(first, 8)]
+    assert rows(con, "SELECT rows_loaded FROM raw.load_log WHERE partition_date = ?", [second]) == [(0,)]
