@@ -55,6 +55,18 @@ class LandingCipher:
         # confirmed by anyone able to rebuild the document from buyer data).
         self._name_key = hashlib.sha256(b"ahw landing content address\0" + raw).digest()
 
+    def seal(self, data: bytes) -> bytes:
+        """``data`` as one Fernet token (the landing's key check)."""
+        return self._fernet.encrypt(data)
+
+    def opens(self, token: bytes) -> bool:
+        """Whether ``token`` was sealed with this key."""
+        try:
+            self._fernet.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
+
     def content_address(self, *parts: str) -> str:
         """Keyed name (HMAC-SHA256, hex) of a document's identity, e.g. (report type, account, marketplace, sha256)."""
         return hmac.new(self._name_key, "\0".join(parts).encode(), hashlib.sha256).hexdigest()

@@ -158,6 +158,30 @@ class Landing:
     def __init__(self, root: Path | str, key: str | bytes | None = None):
         self.root = Path(root)
         self._cipher = LandingCipher(key or DEVELOPMENT_LANDING_KEY)
+        self._key_checked = False
+
+    def check_key(self) -> None:
+        """Refuse a key other than the one this landing's documents were written with.
+
+        Why: the content index is keyed by AHW_LANDING_KEY, so under another key nothing already landed
+        is found again (every document would be stored a second time, encrypted differently) and the
+        earlier files could not be read. The first write leaves ``.content/key-check`` (a token sealed
+        with the key); later writes must open it. Raises LandingError in one line."""
+        if self._key_checked:
+            return
+        check = self.root / ".content" / "key-check"
+        if check.exists():
+            if not self._cipher.opens(check.read_bytes()):
+                raise LandingError(
+                    f"AHW_LANDING_KEY is not the key the documents under {self.root} were encrypted with: set the "
+                    "key they were written with (to change keys, move that landing folder aside first)"
+                )
+        else:
+            check.parent.mkdir(parents=True, exist_ok=True)
+            tmp = check.with_suffix(".tmp")
+            tmp.write_bytes(self._cipher.seal(b"ahw landing key check"))
+            tmp.replace(check)
+        self._key_checked = True
 
     # -- paths -------------------------------------------------------------------------------
     def document_path(self, meta: LandingMeta, *, compressed: bool, encrypted: bool = False) -> Path:
@@ -215,6 +239,7 @@ class Landing:
     def _land(
         self, meta: LandingMeta, rt, sha: str, size: int, compressed: bool, head: bytes, source: Callable[[], BinaryIO]
     ) -> LandedDocument:
+        self.check_key()
         meta_path = self.meta_path(meta)
         earlier = self._earlier_landing(meta_path, sha)
         if earlier is not None:

@@ -164,3 +164,14 @@ def test_ahw_purge_landing_uses_the_retention_setting(monkeypatch):
     assert done.exit_code == 0, done.output
     assert f"purged {landing.relative(due.path)}" in done.output and "dated before 2026-06-11" in done.output
     assert not due.path.exists() and kept.path.exists()
+
+
+def test_a_landing_refuses_a_key_other_than_the_one_it_was_written_with(tmp_path):
+    """Under another key nothing landed is found again and nothing can be read: one line, nothing written."""
+    first = Landing(tmp_path / "landing", Fernet.generate_key())
+    first.save(b"amazon-order-id\tbuyer-email\n111-1\tjane@example.com\n", meta("r1"))
+    files = sorted(p for p in (tmp_path / "landing").rglob("*") if p.is_file())
+    other = Landing(tmp_path / "landing", Fernet.generate_key())
+    with pytest.raises(LandingError, match="AHW_LANDING_KEY is not the key the documents under"):
+        other.save(b"amazon-order-id\tbuyer-email\n111-2\tjoe@example.com\n", meta("r2"))
+    assert sorted(p for p in (tmp_path / "landing").rglob("*") if p.is_file()) == files
