@@ -120,6 +120,9 @@ def publish(
     """
     directory.mkdir(parents=True, exist_ok=True)
     final = directory / SERVING_FILE
+    # Copies a killed run left half-written (one publisher at a time: the duckdb_writer pool).
+    for leftover in directory.glob(f".{SERVING_FILE}.*.tmp*"):
+        leftover.unlink(missing_ok=True)
     temp = directory / f".{SERVING_FILE}.{uuid.uuid4().hex[:8]}.tmp"
     alias = f"serving_{uuid.uuid4().hex[:8]}"
     tables: dict[str, int] = {}
