@@ -34,6 +34,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.instance import INSTANCE_YAML
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -207,7 +209,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_notifications_"))
     home = work / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
     os.environ["DAGSTER_HOME"] = str(home)
     started = time.monotonic()
     with SqsServer() as sqs:

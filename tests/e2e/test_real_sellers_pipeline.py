@@ -10,7 +10,7 @@ cancellations. Orders reach raw as a report generated at the end of the world sh
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import dagster as dg
 import duckdb
@@ -125,22 +125,29 @@ def test_mcf_orders_are_in_raw_shown_apart_and_out_of_the_volume_credit(warehous
 def test_buyer_requested_cancellations_stay_out_of_the_recomputed_cancellation_rate(warehouse, world):
     rows = query(
         warehouse,
-        "select account_id, marketplace_id, metric_date, window_start_date, window_end_date, numerator, denominator "
-        "from marts.fct_health_metrics_daily where metric_name = 'pre_fulfillment_cancellation_rate' "
-        "and source = 'recomputed'",
+        "select h.account_id, h.marketplace_id, h.metric_date, h.window_start_date, h.window_end_date, h.numerator, "
+        "h.denominator, s.snapshot_at from marts.fct_health_metrics_daily as h "
+        "join staging.stg_spapi__performance_snapshots as s "
+        "on s.account_id = h.account_id and s.marketplace_id = h.marketplace_id and s.snapshot_date = h.metric_date "
+        "where h.metric_name = 'pre_fulfillment_cancellation_rate' and h.source = 'recomputed'",
     )
     assert rows
     end = world.end_moment
     buyer_cancelled_counted = 0
-    for account, m, _, first, last, numerator, denominator in rows:
-        # the world's MFN marketplace orders of the window whose latest version is in raw, as of the extraction
+    for account, m, _, first, last, numerator, denominator, snapshot_at in rows:
+        # the world's MFN marketplace orders of the window whose latest version is in raw, as of the extraction,
+        # placed by the snapshot moment (Amazon had not seen later ones when it reported)
         orders = [
             o
             for i in range((last - first).days + 1)
             for o in world.orders(account, m, first + timedelta(days=i), include_mcf=False)
-            if o.channel == "MFN" and o.last_updated_at(end).date() in DAYS and o.status_at(end) != "Pending"
+            if o.channel == "MFN"
+            and o.last_updated_at(end).date() in DAYS
+            and o.status_at(end) != "Pending"
+            and o.purchase <= snapshot_at.replace(tzinfo=UTC)
         ]
-        assert (numerator, denominator) == (sum(o.seller_cancelled_by(end) for o in orders), len(orders))
+        moment = snapshot_at.replace(tzinfo=UTC)
+        assert (numerator, denominator) == (sum(o.seller_cancelled_by(moment) for o in orders), len(orders))
         buyer_cancelled_counted += sum(o.is_buyer_requested_cancellation for o in orders)
     assert buyer_cancelled_counted > 0, "the run must hold buyer-requested cancellations for this test to bite"
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import DEFAULT_SANDBOX_SEED
+from orchestration.instance import INSTANCE_YAML
 from orchestration.sandbox import SandboxServer, World, WorldConfig
 from orchestration.sandbox.accounts import ACCOUNTS
 
@@ -48,12 +49,15 @@ def warehouse(tmp_path_factory, sandbox):
     root = tmp_path_factory.mktemp("faults")
     home = root / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
     return {
         "AHW_DATA_DIR": str(root / "data"),
         "AHW_DUCKDB_PATH": str(root / "data" / "warehouse.duckdb"),
         "AHW_SANDBOX_URL": sandbox.url,
         "DAGSTER_HOME": str(home),
+        # The matrix compares the runs' own days with the world; a first run's 180 days of history would
+        # only make every run slower (tests/e2e/test_metric_reconciliation.py covers the history).
+        "AHW_HISTORY_DAYS": "0",
     }
 
 

@@ -13,6 +13,7 @@ or alert may hold one, and no BI-readable column or export may hold buyer data.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import DEFAULT_SANDBOX_SEED
+from orchestration.instance import INSTANCE_YAML
 from orchestration.sandbox import Fault, SandboxServer, World, WorldConfig
 from orchestration.spapi.report_types import ORDERS, SELLER_PERFORMANCE
 from tests.canary import buyer_data_in_bi, buyer_data_in_exports, leaks_in_files, leaks_in_tables
@@ -40,7 +42,9 @@ CANARY_REFRESH_TOKEN = "Atzr|canary-refresh-token-7c41e0"
 CANARY_CLIENT_SECRET = "canary-client-secret-d93b5a"
 CANARY_URL_TOKEN = "canary-url-token-51aa0c"
 CANARY_SALT = "canary-salt-08f2e4"
-CANARIES = [CANARY_REFRESH_TOKEN, CANARY_CLIENT_SECRET, CANARY_URL_TOKEN, CANARY_SALT]
+#: A Fernet key (URL-safe base64 of 32 bytes) that spells itself out, so a leak is easy to grep.
+CANARY_LANDING_KEY = base64.urlsafe_b64encode(b"canary-landing-key-0123456789abc").decode()
+CANARIES = [CANARY_REFRESH_TOKEN, CANARY_CLIENT_SECRET, CANARY_URL_TOKEN, CANARY_SALT, CANARY_LANDING_KEY]
 TOKEN_VARIABLE = "AHW_TEST_REFRESH_TOKEN_COBALT"
 #: An instance kept in DAGSTER_HOME, so the run's event log (SQLite) is on disk for the scan.
 PERSISTENT_RUN = """
@@ -87,7 +91,7 @@ def live(tmp_path_factory):
     }]}))  # fmt: skip
     home = root / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
     data = root / "data"
     with SandboxServer(world, speed=SPEED, token_ttl_seconds=3600 * SPEED, url_ttl_seconds=30 * SPEED) as sandbox:
         env = {
@@ -96,7 +100,7 @@ def live(tmp_path_factory):
             "AHW_ACCOUNTS_FILE": str(accounts_file), TOKEN_VARIABLE: CANARY_REFRESH_TOKEN,
             "LWA_APP_ID": world.lwa_client_id, "LWA_CLIENT_SECRET": CANARY_CLIENT_SECRET,
             "AHW_LWA_ENDPOINT": f"{sandbox.url}/auth/o2/token", "AHW_SPAPI_ENDPOINT_NA": sandbox.url,
-            "AHW_PII_SALT": CANARY_SALT,
+            "AHW_PII_SALT": CANARY_SALT, "AHW_LANDING_KEY": CANARY_LANDING_KEY, "AHW_HISTORY_DAYS": "0",
             "AHW_ALERT_URLS": f"json://127.0.0.1:{hook.server_address[1]}/hook?token={CANARY_URL_TOKEN},"
                               f"json://127.0.0.1:9/refused?token={CANARY_URL_TOKEN}",
         }  # fmt: skip
