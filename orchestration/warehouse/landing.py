@@ -46,6 +46,8 @@ import json
 import os
 import re
 import tempfile
+import threading
+import uuid
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -159,6 +161,7 @@ class Landing:
         self.root = Path(root)
         self._cipher = LandingCipher(key or DEVELOPMENT_LANDING_KEY)
         self._key_checked = False
+        self._key_lock = threading.Lock()
 
     def check_key(self) -> None:
         """Refuse a key other than the one this landing's documents were written with.
@@ -167,21 +170,26 @@ class Landing:
         is found again (every document would be stored a second time, encrypted differently) and the
         earlier files could not be read. The first write leaves ``.content/key-check`` (a token sealed
         with the key); later writes must open it. Raises LandingError in one line."""
-        if self._key_checked:
-            return
-        check = self.root / ".content" / "key-check"
-        if check.exists():
+        with self._key_lock:  # the extraction threads share one Landing
+            if self._key_checked:
+                return
+            check = self.root / ".content" / "key-check"
+            if not check.exists():
+                check.parent.mkdir(parents=True, exist_ok=True)
+                tmp = check.with_name(f"key-check.{uuid.uuid4().hex}.tmp")
+                tmp.write_bytes(self._cipher.seal(b"ahw landing key check"))
+                try:
+                    os.link(tmp, check)  # created only if absent: a second writer keeps the first one's check
+                except FileExistsError:
+                    pass
+                finally:
+                    tmp.unlink(missing_ok=True)
             if not self._cipher.opens(check.read_bytes()):
                 raise LandingError(
                     f"AHW_LANDING_KEY is not the key the documents under {self.root} were encrypted with: set the "
                     "key they were written with (to change keys, move that landing folder aside first)"
                 )
-        else:
-            check.parent.mkdir(parents=True, exist_ok=True)
-            tmp = check.with_suffix(".tmp")
-            tmp.write_bytes(self._cipher.seal(b"ahw landing key check"))
-            tmp.replace(check)
-        self._key_checked = True
+            self._key_checked = True
 
     # -- paths -------------------------------------------------------------------------------
     def document_path(self, meta: LandingMeta, *, compressed: bool, encrypted: bool = False) -> Path:

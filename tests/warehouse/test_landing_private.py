@@ -175,3 +175,14 @@ def test_a_landing_refuses_a_key_other_than_the_one_it_was_written_with(tmp_path
     with pytest.raises(LandingError, match="AHW_LANDING_KEY is not the key the documents under"):
         other.save(b"amazon-order-id\tbuyer-email\n111-2\tjoe@example.com\n", meta("r2"))
     assert sorted(p for p in (tmp_path / "landing").rglob("*") if p.is_file()) == files
+
+
+def test_threads_landing_at_once_into_a_new_landing_share_one_key_check(tmp_path):
+    """The extraction threads share one Landing: the first writes of a new landing race for the key check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    landing = Landing(tmp_path / "landing", Fernet.generate_key())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = list(pool.map(lambda i: landing.save(f"order\n{i}\n".encode(), meta(f"r{i}")), range(16)))
+    assert len(done) == 16
+    assert sorted(p.name for p in (tmp_path / "landing" / ".content").glob("key-check*")) == ["key-check"]
