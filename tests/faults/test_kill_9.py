@@ -105,7 +105,8 @@ def whole_or_absent(path: str, world, day: date) -> list[str]:
 def kill_when(env: dict[str, str], day: date, seen) -> tuple[str, list[str]]:
     """Start ``ahw run --job extract_reports`` for ``day``, kill -9 it at the first output line ``seen``
     accepts; (that line, the lines before it)."""
-    run = subprocess.Popen([str(BIN / "ahw"), "run", "--start", day.isoformat(), "--job", "extract_reports"],
+    # -v: the log records reach the terminal too (the quiet CLI prints only a line per stage)
+    run = subprocess.Popen([str(BIN / "ahw"), "-v", "run", "--start", day.isoformat(), "--job", "extract_reports"],
                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     lines: list[str] = []
     try:
@@ -237,7 +238,8 @@ def test_kill_9_during_extraction_leaves_no_partial_partition_and_the_rerun_reco
     path, day = env["AHW_DUCKDB_PATH"], END - timedelta(days=3)
     requested = lambda: sandbox.stats.snapshot()["requests"].get("createReport", 0)  # noqa: E731
     before = requested()
-    run = subprocess.Popen([str(BIN / "ahw"), "run", "--start", day.isoformat(), "--job", "extract_reports"],
+    # -v: the log records reach the terminal too (the quiet CLI prints only a line per stage)
+    run = subprocess.Popen([str(BIN / "ahw"), "-v", "run", "--start", day.isoformat(), "--job", "extract_reports"],
                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         # the sandbox has received the run's first report request: the run is in the middle of extraction
