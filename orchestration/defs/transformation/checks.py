@@ -8,14 +8,11 @@ they were. Warnings inside a suite (such as the reported-vs-estimated gap) are r
 blocking. Keys, relationships and accepted values are dbt tests.
 """
 
-from datetime import timedelta
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.extraction.assets import DUCKDB_WRITER_POOL
-from orchestration.defs.extraction.checks import CHECK_NAME
-from orchestration.defs.extraction.partitions import daily_partitions
+from orchestration.defs.extraction.checks import CHECK_NAME, STATUS_NOTE, partition_range, verdict
 from orchestration.quality.suites import mart_suites
 
 #: Marts guarded by a blocking check: every mart some suite validates (derived, never listed by hand).
@@ -26,8 +23,7 @@ def _gate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, model:
     from orchestration.quality.gates import check_metadata, run_gate, summary_message
     from orchestration.warehouse.marts import build_relations
 
-    window = context.partition_time_window
-    start, end = window.start.date(), window.end.date() - timedelta(days=1)
+    start, end = partition_range(context)
     with duckdb.get_connection() as con:
         outcomes = run_gate(con, f"marts/{model}", start, end, run_id=context.run.run_id,
                             relations=build_relations(con))  # fmt: skip
@@ -38,7 +34,7 @@ def _gate(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource, model:
     return dg.AssetCheckResult(
         passed=passed,
         severity=dg.AssetCheckSeverity.ERROR,
-        description=message[:1000],
+        description=verdict(outcomes, start, end) + "\n" + message[:1000],
         metadata={
             **meta,
             "failed_expectations": dg.MetadataValue.md(f"```\n{meta['failed_expectations']}\n```"),
@@ -54,10 +50,9 @@ def build_mart_check(model: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(["marts", model]),
         name=CHECK_NAME,
         blocking=True,
-        partitions_def=daily_partitions,
         pool=DUCKDB_WRITER_POOL,
         description=f"Great Expectations suites of marts.{model} on the build area (marts_build) for the "
-        "partition(s) just built, before the marts are published (blocking).",
+        "partition(s) just built, before the marts are published (blocking)." + STATUS_NOTE,
     )
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         return _gate(context, duckdb, model)
