@@ -151,6 +151,12 @@ def test_a_two_day_backfill_launched_with_clicks_runs_and_its_checks_read_passed
             screenshot(page, SHOTS, "3-backfill-timeout")
             pytest.fail(f"backfill {backfill_id} not done: {(logs / 'dagster-daemon.log').read_text()[-3000:]}")
         time.sleep(5)
+    status = instance.get_backfill(backfill_id).status.value
+    if status != "COMPLETED_SUCCESS":
+        screenshot(page, SHOTS, "3-backfill-not-successful")
+        runs = [(r.run_id[:8], r.status.value) for r in instance.get_runs(dg.RunsFilter.for_backfill(backfill_id))]
+        pytest.fail(f"backfill {backfill_id} ended {status}, runs {runs}: "
+                    f"{(logs / 'dagster-daemon.log').read_text()[-2000:]}")  # fmt: skip
     page.reload(wait_until="networkidle")
     page.get_by_text("100% completed").wait_for()
     screenshot(page, SHOTS, "3-backfill-completed")
