@@ -158,9 +158,9 @@ final as (
                 loaded_days_in_window.order_days_loaded >= {{ var('volume_credit_min_days_loaded') }}
                 and loaded_days_in_window.order_days_loaded < parameters.volume_credit_window_days
                 then round(
-                    windowed.orders_since_first_loaded * parameters.volume_credit_window_days
-                    / (windowed.snapshot_date - first_loaded.first_loaded_date + 1)
-                )
+                        windowed.orders_since_first_loaded * parameters.volume_credit_window_days
+                        / (windowed.snapshot_date - first_loaded.first_loaded_date + 1)
+                    )
             else windowed.orders_in_window
         end as volume_credit_orders
     from windowed

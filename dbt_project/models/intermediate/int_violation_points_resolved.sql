@@ -57,13 +57,13 @@ from_seeds as (
     from parameters
     cross join seed_categories
     where not exists (
-        select 1
-        from calibrated
-        where
-            calibrated.account_id = parameters.account_id
-            and calibrated.marketplace_id = parameters.marketplace_id
-            and calibrated.category = seed_categories.category
-    )
+            select 1
+            from calibrated
+            where
+                calibrated.account_id = parameters.account_id
+                and calibrated.marketplace_id = parameters.marketplace_id
+                and calibrated.category = seed_categories.category
+        )
 
 ),
 

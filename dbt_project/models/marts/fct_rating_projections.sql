@@ -93,7 +93,7 @@ category_totals as (
             as_of.account_id = opens_and_closes.account_id
             and as_of.marketplace_id = opens_and_closes.marketplace_id
             and as_of.category = opens_and_closes.category
-            and opens_and_closes.snapshot_date <= latest.rating_date
+            and latest.rating_date >= opens_and_closes.snapshot_date
     group by all
 
 ),
@@ -218,7 +218,7 @@ banded as (
     select
         projected.*,
         bands.band as projected_band,
-        bands.band is distinct from projected.band_as_of as is_band_changed
+        (bands.band is distinct from projected.band_as_of) as is_band_changed
     from projected
     left join bands
         on projected.projected_ahr between bands.min_rating and bands.max_rating
