@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from orchestration.sandbox.sqs import _die_with_parent, free_port
+from orchestration.sandbox.sqs import _die_with_parent, free_port, stop_child
 from orchestration.sandbox.world import WorldConfig
 
 log = logging.getLogger(__name__)
@@ -112,14 +112,7 @@ class SandboxProcess:
     def stop(self) -> None:
         """Stop the child by its process id: SIGTERM, then SIGKILL after 5 s."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_child(process)
 
     def __enter__(self) -> SandboxProcess:
         return self.start()

@@ -146,20 +146,25 @@ class SqsServer:
     def stop(self) -> None:
         """Stop the child by its process id: SIGTERM, then SIGKILL after 5 s."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_child(process)
 
     def __enter__(self) -> SqsServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def stop_child(process: subprocess.Popen | None) -> None:
+    """Stop a child server by its process id: SIGTERM, then SIGKILL after 5 s (nothing if it is gone)."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def _serve(host: str, port: int, parent_pid: int) -> None:
