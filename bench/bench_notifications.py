@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.instance import INSTANCE_YAML
+from orchestration.instance import write_instance_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -209,7 +209,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench_notifications_"))
     home = work / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
+    write_instance_yaml(home)  # the project's instance settings, as `ahw` writes them
     os.environ["DAGSTER_HOME"] = str(home)
     started = time.monotonic()
     with SqsServer() as sqs:

@@ -53,13 +53,10 @@ def main() -> int:
     parser.add_argument("--end", default="2026-06-30", help="last day (UTC) of the world and of the soak")
     args = parser.parse_args()
 
-    from orchestration.instance import INSTANCE_YAML
+    from orchestration.instance import write_instance_yaml
 
     work = Path(tempfile.mkdtemp(prefix="ahw-soak-"))
-    (work / "dagster_home").mkdir()
-    (work / "dagster_home" / "dagster.yaml").write_text(
-        INSTANCE_YAML
-    )  # the project's instance settings, as `ahw` writes them
+    write_instance_yaml(work / "dagster_home")  # the project's instance settings, as `ahw` writes them
     os.environ.update({"AHW_DATA_DIR": str(work / "data"), "AHW_DUCKDB_PATH": str(work / "data" / "warehouse.duckdb"),
                        "DAGSTER_HOME": str(work / "dagster_home")})  # fmt: skip
     for name in ("AHW_ACCOUNTS_FILE", "LWA_APP_ID", "LWA_CLIENT_SECRET", "AHW_ALERT_URLS"):

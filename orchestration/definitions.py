@@ -20,6 +20,11 @@ from orchestration.defs.reports.assets import html_report_assets
 from orchestration.defs.transformation.assets import dbt_model_assets
 from orchestration.defs.transformation.checks import mart_checks
 from orchestration.defs.transformation.resources import dbt_resource
+from orchestration.instance_storage import enable_event_batching
+
+# Runs launched by the UI or the daemon execute in processes that import these definitions: their
+# per-partition asset events are written in batches too (see orchestration/instance_storage.py).
+enable_event_batching()
 
 defs = dg.Definitions(
     assets=[

@@ -7,7 +7,9 @@ the writers of the DuckDB file whoever started them: an in-process run claims th
 writing step just as a run the daemon launched does (pool granularity ``op``).
 
 The project writes the instance's ``dagster.yaml`` when the folder has none (:data:`INSTANCE_YAML`);
-an existing file is the operator's and is left as it is. :func:`pool_problem` says when such a file
+an existing file is the operator's and is left as it is, unless it is the project's own written for
+another folder (the data folder moved). It names the project's event log storage (Dagster's SQLite
+one, writing a range run's per-partition events in batches: orchestration/instance_storage.py). :func:`pool_problem` says when such a file
 would let two writers run at once.
 
 A command-line run that is killed (``kill -9``, a closed laptop) cannot mark itself failed, and the slot
@@ -18,6 +20,7 @@ runs of processes that no longer exist on this host as failed and frees their sl
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from pathlib import Path
@@ -25,6 +28,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.config import Settings, load_settings
+from orchestration.instance_storage import enable_event_batching
 
 #: The pool every asset and check that writes the DuckDB file belongs to (one writer at a time).
 DUCKDB_WRITER_POOL = "duckdb_writer"
@@ -32,9 +36,14 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 CLI_PID_TAG = "ahw/cli_pid"
 CLI_HOST_TAG = "ahw/cli_host"
 
+#: First line of the ``dagster.yaml`` the project writes (a file without it is the operator's).
+INSTANCE_YAML_MARKER = "# Dagster instance of the Account Health Warehouse, written by `ahw`."
+
 INSTANCE_YAML = f"""\
-# Dagster instance of the Account Health Warehouse, written by `ahw` when this folder had none.
-# The UI (`ahw dev`), the daemon, `ahw run` and `ahw demo` all record their runs here.
+{INSTANCE_YAML_MARKER}
+# The UI (`ahw dev`), the daemon, `ahw run` and `ahw demo` all record their runs here. `ahw` rewrites
+# this file when the folder has moved (the event log's path below names it); delete the first line to
+# make the file yours, and `ahw` leaves it as it is.
 telemetry:
   enabled: false
 concurrency:
@@ -50,18 +59,39 @@ concurrency:
 run_monitoring:
   # The daemon marks runs whose worker process died as failed (and frees their pool slots).
   enabled: true
+event_log_storage:
+  # Dagster's SQLite event log, writing the per-partition events of a range run in one transaction each
+  # (orchestration/instance_storage.py); the same databases as Dagster's default, in history/runs.
+  module: orchestration.instance_storage
+  class: BatchedSqliteEventLogStorage
+  config:
+    base_dir: {{event_log_dir}}
 """
 
 
+def instance_yaml(home: Path) -> str:
+    """The project's ``dagster.yaml`` for the instance folder ``home`` (an absolute path)."""
+    return INSTANCE_YAML.format(event_log_dir=json.dumps(str(Path(home).resolve() / "history" / "runs")))
+
+
+def write_instance_yaml(home: Path) -> None:
+    """Write the project's ``dagster.yaml`` into ``home`` atomically (for tests and benches too)."""
+    home.mkdir(parents=True, exist_ok=True)
+    temp = home / f".dagster.yaml.{os.getpid()}.tmp"
+    temp.write_text(instance_yaml(home), encoding="utf-8")
+    os.replace(temp, home / "dagster.yaml")
+
+
 def instance_home(settings: Settings | None = None) -> Path:
-    """The instance folder (created, with the project's ``dagster.yaml`` when it has none)."""
+    """The instance folder (created, with the project's ``dagster.yaml`` when it has none, or when it
+    has the project's from another folder: a data folder that moved)."""
     home = (settings or load_settings()).dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        temp = home / f".dagster.yaml.{os.getpid()}.tmp"
-        temp.write_text(INSTANCE_YAML, encoding="utf-8")
-        os.replace(temp, config)
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or (current.startswith(INSTANCE_YAML_MARKER) and current != instance_yaml(home)):
+        write_instance_yaml(home)
+    enable_event_batching()
     return home
 
 

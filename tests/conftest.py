@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.instance import INSTANCE_YAML
+from orchestration.instance import write_instance_yaml
 from orchestration.spapi.client import clear_token_cache
 
 DBT_PROJECT = Path(__file__).resolve().parents[1] / "dbt_project"
@@ -40,7 +40,7 @@ def _isolated_environment(tmp_path, monkeypatch):
     home = tmp_path / "dagster_home"
     home.mkdir()
     # The project's own instance settings (telemetry off, one DuckDB writer at a time), as `ahw` writes them.
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)
+    write_instance_yaml(home)
     monkeypatch.setenv("AHW_DATA_DIR", str(data))
     monkeypatch.setenv("AHW_DUCKDB_PATH", str(data / "warehouse.duckdb"))
     monkeypatch.setenv("DAGSTER_HOME", str(home))

@@ -21,7 +21,7 @@ import duckdb
 import httpx
 import pytest
 
-from orchestration.instance import INSTANCE_YAML
+from orchestration.instance import write_instance_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DAYS = [date(2026, 6, 27) + timedelta(days=i) for i in range(3)]
@@ -58,7 +58,7 @@ def free_port() -> int:
 def dagster_services(tmp_path):
     home = tmp_path / "ui_dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
+    write_instance_yaml(home)  # the project's instance settings, as `ahw` writes them
     env = {
         **os.environ,
         "DAGSTER_HOME": str(home),

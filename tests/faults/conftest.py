@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import DEFAULT_SANDBOX_SEED
-from orchestration.instance import INSTANCE_YAML
+from orchestration.instance import write_instance_yaml
 from orchestration.sandbox import SandboxServer, World, WorldConfig
 from orchestration.sandbox.accounts import ACCOUNTS
 
@@ -49,7 +49,7 @@ def warehouse(tmp_path_factory, sandbox):
     root = tmp_path_factory.mktemp("faults")
     home = root / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
+    write_instance_yaml(home)  # the project's instance settings, as `ahw` writes them
     return {
         "AHW_DATA_DIR": str(root / "data"),
         "AHW_DUCKDB_PATH": str(root / "data" / "warehouse.duckdb"),

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.config import DEFAULT_SANDBOX_SEED
-from orchestration.instance import INSTANCE_YAML
+from orchestration.instance import write_instance_yaml
 from orchestration.sandbox import Fault, SandboxServer, World, WorldConfig
 from orchestration.spapi.report_types import ORDERS, SELLER_PERFORMANCE
 from tests.canary import buyer_data_in_bi, buyer_data_in_exports, leaks_in_files, leaks_in_tables
@@ -91,7 +91,7 @@ def live(tmp_path_factory):
     }]}))  # fmt: skip
     home = root / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text(INSTANCE_YAML)  # the project's instance settings, as `ahw` writes them
+    write_instance_yaml(home)  # the project's instance settings, as `ahw` writes them
     data = root / "data"
     with SandboxServer(world, speed=SPEED, token_ttl_seconds=3600 * SPEED, url_ttl_seconds=30 * SPEED) as sandbox:
         env = {
