@@ -92,6 +92,16 @@ class Settings(BaseSettings):
     extracts, ending with the run's last day (default 180: Amazon's volume credit counts the orders of
     the last 180 days, so a shorter history leaves the estimate's credit short; 0 turns it off).
     Later runs extract only their own partitions."""
+    calibration_holdout_days: int = Field(
+        default=14, ge=1, le=90, validation_alias=AliasChoices("AHW_CALIBRATION_HOLDOUT_DAYS")
+    )
+    """AHW_CALIBRATION_HOLDOUT_DAYS: the last reported days (of Amazon's ``ahrScore``) the rating calibration
+    holds out to choose each account x marketplace's scope (pooled, per account, its own) and to report
+    the error of a fit that did not see them (default 14: two weeks)."""
+    calibration_min_days: int = Field(default=60, ge=1, validation_alias=AliasChoices("AHW_CALIBRATION_MIN_DAYS"))
+    """AHW_CALIBRATION_MIN_DAYS: reported days an account x marketplace needs before the rating calibration
+    fits parameters of its own; with fewer it shares its account's or the pooled ones (default 60: two
+    roll-offs of a 30-day metric window and most violations' lifetimes)."""
     lwa_app_id: str | None = _env("LWA_APP_ID")
     """LWA_APP_ID: live mode, the LWA client id of your SP-API application."""
     lwa_client_secret: SecretStr | None = _env("LWA_CLIENT_SECRET")

@@ -16,6 +16,7 @@ from orchestration.calibration.features import INTERMEDIATE, SEEDS, read_observa
 from orchestration.calibration.fit import Calibration, calibrate
 from orchestration.calibration.model import Parameters
 from orchestration.calibration.tables import CATEGORY_POINTS_TABLE, PARAMETERS_TABLE, SCHEMA, replace_tables
+from orchestration.config import Settings
 
 #: The relations the fit reads (schema, name); dbt builds them.
 FEATURE_RELATIONS = (
@@ -30,12 +31,12 @@ FEATURE_RELATIONS = (
 FEATURE_SELECTION = (
     "+int_rating_observations_joined +int_policy_violations_scored rating_parameters violation_categories rating_bands"
 )
-#: The last this many reported days are held out to choose the scope (pooled, account, own) and
-#: to report the error of a fit that did not see them: two weeks, as in `ahw evaluate-rating`.
-HOLDOUT_DAYS = 14
-#: Reported days an account x marketplace needs before it gets its own parameters: 60 days of
-#: ahrScore cover two roll-offs of a 30-day metric window and most violations' lifetimes.
-MIN_DAYS_OWN_FIT = 60
+#: Defaults of the settings AHW_CALIBRATION_HOLDOUT_DAYS and AHW_CALIBRATION_MIN_DAYS (see
+#: orchestration/config.py): the last reported days held out to choose the scope (pooled, account,
+#: own) and report the error of a fit that did not see them; the reported days an account x
+#: marketplace needs before it gets parameters of its own.
+HOLDOUT_DAYS: int = Settings.model_fields["calibration_holdout_days"].default
+MIN_DAYS_OWN_FIT: int = Settings.model_fields["calibration_min_days"].default
 
 
 def features_built(con: duckdb.DuckDBPyConnection) -> bool:

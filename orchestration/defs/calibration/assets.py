@@ -71,11 +71,11 @@ RAW_INPUT_KEYS = [dg.AssetKey(["raw", "orders"]), dg.AssetKey(["raw", "seller_pe
 )
 def rating_parameters(context: dg.AssetExecutionContext, duckdb: DuckDBResource, dbt: DbtCliResource):
     days = partition_days(context)
+    settings = load_settings()
     with duckdb.get_connection() as con:
         built = features_built(con)
     if not built:
         # First run of this warehouse: build only the features (seeds and models upstream of them).
-        settings = load_settings()
         variables = {**dbt_connection_vars(settings), **dbt_vars(days[0], days[-1])}
         mark = time.monotonic()
         dbt.cli(
@@ -85,7 +85,9 @@ def rating_parameters(context: dg.AssetExecutionContext, duckdb: DuckDBResource,
         ).wait()  # fmt: skip
         context.log.info(f"built the rating features for {days[0]}..{days[-1]} in {time.monotonic() - mark:.1f} s")
     with duckdb.get_connection() as con:
-        calibration, written = calibrate_warehouse(con)
+        calibration, written = calibrate_warehouse(
+            con, holdout_days=settings.calibration_holdout_days, min_days=settings.calibration_min_days
+        )
     if calibration.skipped_reason:
         context.log.warning(f"rating calibration skipped: {calibration.skipped_reason}")
     scopes: dict[str, int] = {}
