@@ -132,6 +132,8 @@ def _serve(args: argparse.Namespace) -> None:
                            token_ttl_seconds=args.token_ttl, url_ttl_seconds=args.url_ttl,
                            sqs_endpoint_url=args.sqs_endpoint_url).start()  # fmt: skip
     stop = threading.Event()
+    # The orders a first run will ask for, generated while it is still starting up (the other core).
+    threading.Thread(target=server.world.warm, args=(stop,), name="world-warm", daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     # A parent killed with SIGKILL runs no cleanup: watch it (re-parenting changes getppid()).

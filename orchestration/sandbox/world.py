@@ -140,6 +140,8 @@ _NO_MINOR_UNITS = frozenset({"JPY"})
 # Share of orders the buyer asks to cancel before shipment (sandbox choice: ~0.6%, a fraction of the
 # seller cancellations of a struggling account, so both kinds show up in a month of data).
 _BUYER_CANCEL_SHARE = 0.006
+#: Account x marketplace x purchase days whose generated orders a world keeps (its largest cache).
+ORDERS_CACHE_DAYS = 4096
 
 _RETURN_REASONS = [
     "DEFECTIVE",
@@ -239,7 +241,7 @@ class World:
         ordered = dict.fromkeys(m for a in self.accounts for m in a.marketplace_ids)
         self._marketplace_index = {m: i + 1 for i, m in enumerate(ordered)}
         # Bounded caches, per instance (a process may hold several worlds).
-        self._orders_of_day = lru_cache(maxsize=4096)(self._generate_orders)
+        self._orders_of_day = lru_cache(maxsize=ORDERS_CACHE_DAYS)(self._generate_orders)
         self._day_count = lru_cache(maxsize=65536)(self._order_count)
         self.mcf_count = lru_cache(maxsize=65536)(self._mcf_count)
         self.day_index = lru_cache(maxsize=8192)(self._day_index)
@@ -253,6 +255,28 @@ class World:
         for a in self.accounts:
             for m in a.marketplace_ids:
                 self._violations[(a.name, m)] = self._make_violations(a, m)
+
+    def warm(self, stop: threading.Event | None = None) -> int:
+        """Generate every day's orders of every account x marketplace, oldest day first, into the
+        caches the report renderers read; returns the days generated.
+
+        The world is the same with or without it (each day's orders come from their own seed): a server
+        calls it in the background so the orders are ready by the time a first run asks for months of
+        them, instead of generating them while the requests wait. Stops early when ``stop`` is set.
+        """
+        generated = 0
+        pairs = sum(len(account.marketplace_ids) for account in self.accounts)
+        # Never more days than the cache holds (a larger world would evict what it just made).
+        day = max(self.start_date, self.end_date - timedelta(days=ORDERS_CACHE_DAYS // max(pairs, 1) - 1))
+        while day <= self.end_date:
+            for account in self.accounts:
+                for marketplace_id in account.marketplace_ids:
+                    if stop is not None and stop.is_set():
+                        return generated
+                    self._orders_of_day(account.name, marketplace_id, day)
+                    generated += 1
+            day += timedelta(days=1)
+        return generated
 
     # ------------------------------------------------------------------ accounts and dates
     @property

@@ -370,3 +370,26 @@ def test_every_catalogue_marketplace_can_be_sold_in():
         rows = [r for d in range(10) for r in world.order_item_rows(name, m, END - timedelta(days=d))]
         assert rows and {r["sales-channel"] for r in rows} == {marketplace(m).name}
         assert world.performance(name, m, eod(END))["order_defect_rate"]["mfn"]["window"]
+
+
+def test_warming_the_orders_in_the_background_changes_no_document():
+    """A server warms its world's orders (oldest day first, in a thread) while the first run starts:
+    the documents are the ones a cold world renders, and warming stops when asked."""
+    import threading
+
+    config = WorldConfig(seed=7, end_date=date(2026, 3, 31), days=40, volume_scale=0.05)
+    warmed, cold = World(config), World(config)
+    pairs = sum(len(a.marketplace_ids) for a in warmed.accounts)
+    thread = threading.Thread(target=warmed.warm)
+    thread.start()
+    account = warmed.accounts[0]
+    days = [date(2026, 3, 1) + timedelta(days=i) for i in range(0, 31, 6)]
+    rendered = [warmed.order_item_rows(account.name, account.marketplace_ids[0], d) for d in days]
+    thread.join()
+    assert warmed._orders_of_day.cache_info().currsize >= 40 * pairs  # every day of every pair
+    assert rendered == [cold.order_item_rows(account.name, account.marketplace_ids[0], d) for d in days]
+    assert any(rendered)
+
+    stopped = threading.Event()
+    stopped.set()
+    assert World(config).warm(stopped) == 0
