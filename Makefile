@@ -38,7 +38,7 @@ sandbox: install  ## serve the SP-API sandbox standalone on :8787, with a local 
 	$(RUN) ahw sandbox
 
 test: install browser  ## every test
-	$(RUN) pytest -n 2 --dist loadfile -q
+	$(RUN) pytest -n 2 --dist loadfile -q --durations=25
 
 # The browser tests drive Debian's chromium through Playwright (never a browser download). CI runs
 # `make test` as root on a clean Debian machine, so it installs the package; elsewhere it says how.

@@ -34,13 +34,16 @@ HOLD = 10
 
 
 def cli_env(data: Path) -> dict[str, str]:
-    """A user's environment: no venv on PATH, no DAGSTER_HOME (the default under the data folder)."""
+    """A user's environment: no venv on PATH, no DAGSTER_HOME (the default under the data folder), a
+    short first-run history."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AHW_", "DAGSTER_", "VIRTUAL_ENV"))}
     env.update(
         PATH="/usr/bin:/bin",
         AHW_DATA_DIR=str(data),
         AHW_SANDBOX_END_DATE=DAYS[-1].isoformat(),
         AHW_SANDBOX_VOLUME_SCALE="0.05",
+        # The first run's history, shortened (the 180-day default is tested in tests/extraction/test_ingest.py).
+        AHW_HISTORY_DAYS="30",
     )
     return env
 

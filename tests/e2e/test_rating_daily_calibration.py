@@ -22,8 +22,8 @@ from tests.pipeline_env import sandbox_pipeline_env
 
 END = date(2026, 6, 30)
 SCALE = 0.05
-FIRST_RUN_DAYS = 24
-HOLDOUT_DAYS = 5
+FIRST_RUN_DAYS = 10
+HOLDOUT_DAYS = 2
 KEY = dg.AssetKey(["calibration", "rating_parameters"])
 
 
@@ -45,7 +45,7 @@ def _fit(path) -> list[tuple]:
 @pytest.fixture
 def calibration_settings():
     saved = {k: os.environ.get(k) for k in ("AHW_CALIBRATION_HOLDOUT_DAYS", "AHW_CALIBRATION_MIN_DAYS")}
-    os.environ.update({"AHW_CALIBRATION_HOLDOUT_DAYS": str(HOLDOUT_DAYS), "AHW_CALIBRATION_MIN_DAYS": "15"})
+    os.environ.update({"AHW_CALIBRATION_HOLDOUT_DAYS": str(HOLDOUT_DAYS), "AHW_CALIBRATION_MIN_DAYS": "5"})
     yield
     for key, value in saved.items():
         os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
