@@ -104,7 +104,8 @@ def live(tmp_path_factory):
             "AHW_ALERT_URLS": f"json://127.0.0.1:{hook.server_address[1]}/hook?token={CANARY_URL_TOKEN},"
                               f"json://127.0.0.1:9/refused?token={CANARY_URL_TOKEN}",
         }  # fmt: skip
-        for fault in (Fault("throttle_storm", operation="createReport", times=2),
+        # getReport: live mode waits at Amazon's real rates, and createReport's is one a minute
+        for fault in (Fault("throttle_storm", operation="getReport", times=2),
                       Fault("expired_url", report_type=SELLER_PERFORMANCE.name, times=1),
                       Fault("schema_missing_column", report_type=ORDERS.name, marketplace_id=US, times=1)):  # fmt: skip
             sandbox.faults.add(fault)
