@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from orchestration.quality.frames import frame_sql, sample_columns
 from orchestration.quality.suites import Suite
@@ -253,6 +254,9 @@ CHUNK_ROWS = 8 * 2048
 #: Expectations about the frame as a whole that rows in different chunks can break together: computed
 #: in DuckDB over the whole frame (bounded by its memory limit, spilled to disk beyond it), not per chunk.
 FRAME_WIDE = ("expect_compound_columns_to_be_unique",)
+#: Rows per bucket of the uniqueness check: its hash aggregate holds at most this many groups, a few tens
+#: of MB, within AHW_AUDIT_MEMORY_LIMIT beside the frame's joins (one bucket of 8.5 M rows ran out of 64MB).
+UNIQUE_BUCKET_ROWS = 500_000
 _KEY_COLUMNS = ("account_id", "marketplace_id", "partition_date")
 
 
@@ -377,37 +381,46 @@ def _compound_unique(con: duckdb.DuckDBPyConnection, sql: str, expectation, colu
     key = ", ".join(_quoted(c) for c in column_list)
     ignored = " and ".join(f"{_quoted(c)} is null" for c in column_list)
     same = " and ".join(f"frame.{_quoted(c)} is not distinct from repeated.{_quoted(c)}" for c in column_list)
-    # Combinations seen more than once are found by their 64-bit hash first (a small aggregate whatever the
-    # frame's size; NULLs hash alike), then confirmed on the columns themselves among the few rows whose
-    # hash repeats (a collision is not a duplicate). No CTE: DuckDB would materialize a frame read twice.
-    repeated_hashes = (
-        f"select hash({key}) as key_hash from ({sql}) as frame where not ({ignored}) "
-        "group by key_hash having count(*) > 1"
-    )
-    suspects = f"select * from ({sql}) as frame where hash({key}) in ({repeated_hashes})"
-    unexpected_rows = (
-        f"select frame.* from ({suspects}) as frame semi join (select {key} from ({suspects}) as suspect "
-        f"where not ({ignored}) group by all having count(*) > 1) as repeated on {same}"
-    )
     place = [c for c in _KEY_COLUMNS if c in columns]
-    if place:
-        places = con.execute(
-            f"select {', '.join(_quoted(c) for c in place)}, count(*) as unexpected_rows "
-            f"from ({unexpected_rows}) group by all order by all"
+    # The frame is split into buckets by the hash of its combination (NULLs hash alike), so a repeated
+    # combination falls in one bucket and each bucket's aggregate stays small whatever the frame's size.
+    # In a bucket, combinations seen more than once are found by their 64-bit hash first, then confirmed
+    # on the columns themselves among the few rows whose hash repeats (a collision is not a duplicate).
+    # No CTE: DuckDB would materialize a frame read twice.
+    buckets = max(1, -(-elements // UNIQUE_BUCKET_ROWS))
+    counts, samples = [], []
+    for bucket in range(buckets):
+        frame = f"select * from ({sql}) as frame where hash({key}) % {buckets} = {bucket}"
+        repeated_hashes = (
+            f"select hash({key}) as key_hash from ({frame}) as frame where not ({ignored}) "
+            "group by key_hash having count(*) > 1"
+        )
+        suspects = f"select * from ({frame}) as frame where hash({key}) in ({repeated_hashes})"
+        unexpected_rows = (
+            f"select frame.* from ({suspects}) as frame semi join (select {key} from ({suspects}) as suspect "
+            f"where not ({ignored}) group by all having count(*) > 1) as repeated on {same}"
+        )
+        found = con.execute(
+            f"select {''.join(_quoted(c) + ', ' for c in place)}count(*) as unexpected_rows "
+            f"from ({unexpected_rows}) {'group by all' if place else ''}"
         ).df()  # fmt: skip
-        unexpected = int(places["unexpected_rows"].sum())
-    else:
-        places = None
-        (unexpected,) = con.execute(f"select count(*) from ({unexpected_rows})").fetchone()
+        found = found[found["unexpected_rows"] > 0]
+        counts.append(found)
+        wanted = SAMPLE_ROWS - sum(len(df) for df in samples)
+        if len(found) and wanted > 0:
+            samples.append(con.execute(f"select * from ({unexpected_rows}) order by {key} limit {wanted}").df())
+    found = pd.concat(counts, ignore_index=True)
+    unexpected = int(found["unexpected_rows"].sum())
     if _succeeds(expectation, unexpected, elements, missing):
         return None
+    places = found.groupby(place, dropna=False, sort=True)["unexpected_rows"].sum().reset_index() if place else None
     keys = None
     if places is not None and len(place) == len(_KEY_COLUMNS):
         keys = {}
         for a, m, d, n in places.itertuples(index=False, name=None):
             k = (str(a), str(m), str(d)[:10])
             keys[k] = keys.get(k, 0) + int(n)
-    samples_df = con.execute(f"select * from ({unexpected_rows}) order by {key} limit {SAMPLE_ROWS}").df()
+    samples_df = pd.concat(samples, ignore_index=True) if samples else found.iloc[0:0]
     return Failure(
         expectation=expectation.type, column=None, severity=expectation.severity, why=expectation.why,
         unexpected_count=unexpected, unexpected_percent=_percent(unexpected, elements, missing),

@@ -79,8 +79,9 @@ def _comparable(outcome) -> list[tuple]:
     )  # fmt: skip
 
 
-def test_chunked_validation_gives_the_whole_frame_outcome_with_a_duplicate_split_across_chunks(con):
+def test_chunked_validation_gives_the_whole_frame_outcome_with_a_duplicate_split_across_chunks(con, monkeypatch):
     _spoil(con)
+    monkeypatch.setattr(runner, "UNIQUE_BUCKET_ROWS", 50)  # uniqueness checked in 7 buckets of the frame
     orders = suite("raw_orders")
     start, end = DAYS[0], DAYS[-1]
 
