@@ -133,7 +133,7 @@ class Settings(BaseSettings):
     audit_memory_limit: str = Field(default="64MB", validation_alias=AliasChoices("AHW_AUDIT_MEMORY_LIMIT"))
     """AHW_AUDIT_MEMORY_LIMIT: DuckDB buffer pool cap while the raw gate validates new versions and publishes
     them (default 64MB). Lower than the load's: Great Expectations takes ~150 MB of the process once it is
-    imported, and the gate streams each frame in 16,384-row chunks and counts duplicates in DuckDB, which
+    imported, and the gate streams each frame in 8,192-row chunks and counts duplicates in DuckDB, which
     spills beyond the cap; with it a 2 GB document is audited and published under 500 MB of process
     memory (bench/bench_parse_memory.py). Restored afterwards."""
     max_rejected_row_share: float = Field(

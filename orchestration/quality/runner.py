@@ -246,11 +246,12 @@ def validate_frame(suite: Suite, df, start: date, end: date, *, run_id: str | No
     )  # fmt: skip
 
 
-#: Rows of a frame validated at once by :func:`validate`: 8 of DuckDB's 2,048-row vectors. A chunk of raw
-#: orders is ~11 MB as a DataFrame (46 columns, Arrow-backed strings) and GX's working set on it a few
-#: times that, whatever the frame's size; GX's cost per chunk (~0.1 s of graph building besides ~12 us a
-#: row) makes much smaller chunks slow (bench/bench_parse_memory.py measures both).
-CHUNK_ROWS = 8 * 2048
+#: Rows of a frame validated at once by :func:`validate`: 4 of DuckDB's 2,048-row vectors. A chunk of raw
+#: orders is ~5 MB as a DataFrame (46 columns, Arrow-backed strings) and GX's working set on it a few
+#: times that, whatever the frame's size: a 2 GB document's audit stays under 500 MB of process memory
+#: with 8,192 rows, not with 16,384 (bench/bench_parse_memory.py). GX's cost per chunk (~0.1 s of graph
+#: building besides ~12 us a row) makes much smaller chunks slow.
+CHUNK_ROWS = 4 * 2048
 #: Expectations about the frame as a whole that rows in different chunks can break together: computed
 #: in DuckDB over the whole frame (bounded by its memory limit, spilled to disk beyond it), not per chunk.
 FRAME_WIDE = ("expect_compound_columns_to_be_unique",)
