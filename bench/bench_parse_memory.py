@@ -3,7 +3,8 @@
 Prints, for a generated orders report (tab-separated, gzip-compressed, ``--size-gb`` of text once
 decompressed, default 2): rows loaded, wall seconds, throughput and the peak resident memory (RSS) of
 the process that runs ``import_file`` (the path ``ahw import-report`` and the extractor take: landing,
-streamed gunzip and decoding, row-by-row parsing into Arrow batches, staging, publishing). Then two
+streamed gunzip and decoding, row-by-row parsing into Arrow batches, staging, the raw gate's audit of
+the new version with Great Expectations in bounded chunks, publishing). Then two
 bombs: gigabytes of zeros (no line breaks), and gigabytes of identical valid rows with a small
 ``AHW_MAX_DOCUMENT_BYTES``: each must fail fast with one line, its memory bounded.
 

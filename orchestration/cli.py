@@ -728,22 +728,30 @@ def alerts_deliver() -> None:
 @main.command("purge-landing")
 @click.option("--dry-run", is_flag=True, help="Only list what would be purged.")
 def purge_landing(dry_run: bool) -> None:
-    """Delete landed orders, feedback and returns documents older than AHW_LANDING_RETENTION_DAYS.
+    """Delete landed orders, feedback and returns documents older than AHW_LANDING_RETENTION_DAYS, and
+    the versions the raw gate rejected more than AHW_LANDING_RETENTION_DAYS days ago.
 
-    The daily job does this after each of those reports; raw keeps every row loaded from them, and
+    The daily job does this after each report; raw keeps every row loaded from them, and
     their metadata stays (marked purged_at). Seller performance snapshots hold no buyer data and stay.
     """
     from orchestration.warehouse.landing import Landing
+    from orchestration.warehouse.rejected import purge_rejected
 
     settings = load_settings()
     before = settings.landing_purge_before
+    days = settings.landing_retention_days
+    verb = "would purge" if dry_run else "purged"
     result = Landing(settings.landing_dir, settings.landing_key).purge(before, dry_run=dry_run)
     for path in result.files:
-        click.echo(f"{'would purge' if dry_run else 'purged'} {path}")
+        click.echo(f"{verb} {path}")
     click.echo(
-        f"{'would purge' if dry_run else 'purged'} {len(result.files)} file(s), {result.bytes} bytes, of "
-        f"{result.reports} report(s) dated before {before} (AHW_LANDING_RETENTION_DAYS={settings.landing_retention_days})"
+        f"{verb} {len(result.files)} file(s), {result.bytes} bytes, of "
+        f"{result.reports} report(s) dated before {before} (AHW_LANDING_RETENTION_DAYS={days})"
     )
+    if settings.duckdb_path.exists():
+        with _warehouse(settings) as con:
+            versions = purge_rejected(con, days, dry_run=dry_run)
+        click.echo(f"{verb} {versions} rejected version(s) in raw_rejected rejected more than {days} day(s) ago")
 
 
 if __name__ == "__main__":

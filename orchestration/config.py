@@ -136,10 +136,16 @@ class Settings(BaseSettings):
     max_snapshot_bytes: int = Field(default=64 * 1024**2, gt=0, validation_alias=AliasChoices("AHW_MAX_SNAPSHOT_BYTES"))
     """AHW_MAX_SNAPSHOT_BYTES: largest JSON/XML seller performance document, in bytes (default 64 MiB;
     real ones are a few kB). These are read whole, so this bounds their memory."""
-    load_memory_limit: str = Field(default="256MB", validation_alias=AliasChoices("AHW_LOAD_MEMORY_LIMIT"))
-    """AHW_LOAD_MEMORY_LIMIT: DuckDB buffer pool cap while a document is staged and published (default
-    256MB): with it a 2 GB document loads in well under 500 MB of process memory; larger tables spill
-    to disk. Restored to the connection's own limit after each load."""
+    load_memory_limit: str = Field(default="128MB", validation_alias=AliasChoices("AHW_LOAD_MEMORY_LIMIT"))
+    """AHW_LOAD_MEMORY_LIMIT: DuckDB buffer pool cap while a document is staged (default 128MB; larger
+    tables spill to disk): with 256MB the staging of a 2 GB document alone reached 500 MB of process
+    memory (bench/bench_parse_memory.py). Restored to the connection's own limit after each load."""
+    audit_memory_limit: str = Field(default="64MB", validation_alias=AliasChoices("AHW_AUDIT_MEMORY_LIMIT"))
+    """AHW_AUDIT_MEMORY_LIMIT: DuckDB buffer pool cap while the raw gate validates new versions and publishes
+    them (default 64MB). Lower than the load's: Great Expectations takes ~150 MB of the process once it is
+    imported, and the gate streams each frame in 8,192-row chunks and counts duplicates in DuckDB, which
+    spills beyond the cap; with it a 2 GB document is audited and published under 500 MB of process
+    memory (bench/bench_parse_memory.py). Restored afterwards."""
     max_rejected_row_share: float = Field(
         default=0.05, ge=0, le=1, validation_alias=AliasChoices("AHW_MAX_REJECTED_ROW_SHARE")
     )
@@ -232,7 +238,7 @@ class Settings(BaseSettings):
                 ) from None
         return value
 
-    @field_validator("duckdb_memory_limit", "load_memory_limit")
+    @field_validator("duckdb_memory_limit", "load_memory_limit", "audit_memory_limit")
     @classmethod
     def _memory(cls, value: str) -> str:
         if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", value, re.IGNORECASE):

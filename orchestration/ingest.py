@@ -300,9 +300,9 @@ def ingest(
                     wait(futures)
                     extracted = futures
                 stage_round(extracted)
-        # The audit reads the new versions as one frame per suite: under the connection's own memory
-        # limit, not the staging cap (a first run's 180 days of orders would not fit in it).
-        audited = audit_and_publish(connection, staged_documents, run_id=run_id)
+            # The audit streams each suite's frame in bounded chunks and counts duplicates in DuckDB,
+            # spilling beyond its cap (AHW_AUDIT_MEMORY_LIMIT): a first run's 180 days of orders fit.
+            audited = audit_and_publish(connection, staged_documents, run_id=run_id)
         result.audit_outcomes = audited.outcomes
         for staged in staged_documents:
             loaded = audited.published.get(staged.load_id)

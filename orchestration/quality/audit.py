@@ -14,6 +14,11 @@ Each failed expectation is attributed to the documents whose rows failed it (Gre
 unexpected index list -> account x marketplace x partition -> the document that replaces it); an
 expectation about the frame as a whole (its columns, a type) concerns every document audited. The
 outcomes are recorded in ``quality.validation_results`` like every validation.
+
+Memory stays bounded whatever a document's size: each suite's frame streams from DuckDB in chunks
+validated one at a time, and uniqueness is counted by DuckDB over the whole frame
+(``orchestration.quality.runner.validate``), so the audit runs under the load's DuckDB memory cap
+(AHW_LOAD_MEMORY_LIMIT).
 """
 
 from __future__ import annotations

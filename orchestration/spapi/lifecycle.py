@@ -101,6 +101,9 @@ class ExtractionStats:
     reports_requested: int = 0
     retries: int = 0
     throttled_429: int = 0
+    token_renewals: int = 0
+    """LWA access tokens fetched again because the SP-API refused the cached one (403: expired or revoked)
+    and the call was made again with the new one; not counted in ``retries``."""
     fatal_reports: int = 0
     cancelled_reports: int = 0
     url_refreshes: int = 0
@@ -229,6 +232,7 @@ class ReportLifecycle:
                 # An access token can expire between our cache and the server's clock: fetch a new one once.
                 clear_token_cache()
                 renewed = True
+                ctx.stats.token_renewals += 1
                 raise _RenewToken() from None
             except AuthorizationError as exc:
                 raise ReportError(*ctx.names, _describe(exc)) from None

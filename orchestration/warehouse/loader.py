@@ -461,25 +461,32 @@ def audit_and_publish(
     versions in place of their partitions, so history-comparing suites see both), then each document
     that passed is published in one transaction and each that failed is kept in ``raw_rejected``.
 
-    ``audit=False`` publishes without the gate (the loader's own tests and fixtures). Staging tables
-    are left to the caller (:func:`drop_staging`).
+    ``audit=False`` publishes without the gate (the loader's own tests and fixtures). With the gate,
+    validation and publication run under AHW_AUDIT_MEMORY_LIMIT (Great Expectations shares the process).
+    Staging tables are left to the caller (:func:`drop_staging`).
     """
     from orchestration.warehouse.rejected import reject
 
     result = AuditedLoad()
     reasons: dict[str, list[str]] = {}
-    if audit and staged_documents:
-        from orchestration.quality.audit import audit_versions
-
-        verdict = audit_versions(con, staged_documents, run_id=run_id)
-        result.outcomes, reasons = verdict.outcomes, verdict.reasons
-    for staged in staged_documents:
-        failed = reasons.get(staged.load_id)
-        if failed:
-            where = reject(con, staged, reason="; ".join(failed), run_id=run_id)
-            result.rejected.append(Rejection(staged, failed, run_id, where))
-        else:
+    if not audit:
+        for staged in staged_documents:
             result.published[staged.load_id] = publish(con, staged)
+        return result
+    from orchestration.config import load_settings
+    from orchestration.quality.audit import audit_versions
+
+    with capped_memory(con, load_settings().audit_memory_limit):
+        if staged_documents:
+            verdict = audit_versions(con, staged_documents, run_id=run_id)
+            result.outcomes, reasons = verdict.outcomes, verdict.reasons
+        for staged in staged_documents:
+            failed = reasons.get(staged.load_id)
+            if failed:
+                where = reject(con, staged, reason="; ".join(failed), run_id=run_id)
+                result.rejected.append(Rejection(staged, failed, run_id, where))
+            else:
+                result.published[staged.load_id] = publish(con, staged)
     return result
 
 
@@ -514,8 +521,8 @@ def load_document(
                 con, staged, landing_file=landing_file, partition_dates=partition_dates, snapshot_at=snapshot_at,
                 sha256=sha256,
             )  # fmt: skip
-        # The audit reads the version as one frame per suite: under the connection's own memory limit.
-        done = audit_and_publish(con, [staged], run_id=run_id, audit=audit)
+            # The audit streams each suite's frame in bounded chunks (quality.runner.validate), under its own cap.
+            done = audit_and_publish(con, [staged], run_id=run_id, audit=audit)
     finally:
         drop_staging(con, staged)
     if done.rejected:

@@ -6,8 +6,10 @@ exactly as they would have been published, provenance included) plus ``load_id``
 ``raw_rejected.documents`` has one row per rejected version (report, account, marketplace, partitions,
 rows, landing file, reason). The published rows in ``raw`` are never touched by a rejection.
 
-Buyer data is as in raw: dropped or salted-hashed by the parser before staging. Rejected versions stay
-until deleted; :func:`purge_rejected` deletes those older than a number of days (no job calls it yet).
+Buyer data is as in raw: dropped or salted-hashed by the parser before staging. Rejected versions are
+kept AHW_LANDING_RETENTION_DAYS days after their rejection (``rejected_at``, UTC), as long as the landed
+document they came from: :func:`purge_rejected` deletes older ones, called by ``ahw purge-landing`` and by
+each report's asset after a clean step, where landing retention is applied.
 """
 
 from __future__ import annotations
@@ -84,8 +86,20 @@ def reject(con: duckdb.DuckDBPyConnection, staged: StagedDocument, *, reason: st
     return f"{table} where load_id = '{staged.load_id}'"
 
 
-def purge_rejected(con: duckdb.DuckDBPyConnection, older_than_days: int, *, now: datetime | None = None) -> int:
-    """Delete rejected versions older than ``older_than_days`` days (by ``rejected_at``); returns how many."""
+def purge_rejected(
+    con: duckdb.DuckDBPyConnection,
+    older_than_days: int,
+    *,
+    now: datetime | None = None,
+    report_type=None,
+    dry_run: bool = False,
+) -> int:
+    """Delete rejected versions rejected more than ``older_than_days`` days before ``now`` (UTC, default the
+    current time), in one transaction; returns how many versions (``raw_rejected.documents`` rows) that was.
+
+    ``report_type`` (a :class:`~orchestration.spapi.report_types.ReportType`): only its versions (its
+    ``raw_rejected.<table>`` rows and its documents); ``dry_run``: count them, delete nothing.
+    """
     tables = [
         r[0]
         for r in con.execute(
@@ -95,11 +109,22 @@ def purge_rejected(con: duckdb.DuckDBPyConnection, older_than_days: int, *, now:
     if "documents" not in tables:
         return 0
     cutoff = (now or datetime.now(UTC)).replace(tzinfo=None) - timedelta(days=older_than_days)
+    only_type = "" if report_type is None else " AND report_type = ?"
+    params = [cutoff] + ([] if report_type is None else [report_type.name])
+    (count,) = con.execute(
+        f"SELECT count(*) FROM {DOCUMENTS_TABLE} WHERE rejected_at < ?{only_type}", params
+    ).fetchone()
+    if dry_run:
+        return int(count)
+    if report_type is not None:
+        tables = [t for t in tables if t in ("documents", report_type.raw_table)]
     con.execute("BEGIN TRANSACTION")
     try:
-        (count,) = con.execute(f"SELECT count(*) FROM {DOCUMENTS_TABLE} WHERE rejected_at < ?", [cutoff]).fetchone()
         for table in tables:
-            con.execute(f"DELETE FROM {REJECTED_SCHEMA}.{table} WHERE rejected_at < ?", [cutoff])
+            if table == "documents":
+                con.execute(f"DELETE FROM {DOCUMENTS_TABLE} WHERE rejected_at < ?{only_type}", params)
+            else:
+                con.execute(f"DELETE FROM {REJECTED_SCHEMA}.{table} WHERE rejected_at < ?", [cutoff])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -146,6 +146,9 @@ def test_an_expired_access_token_is_renewed(world, accounts):
         time.sleep(0.2)
         second = lifecycle.run(ORDERS, acme(accounts), "ATVPDKIKX0DER", WINDOW)
     assert first.processing_status == second.processing_status == "DONE"
+    # the second run's first call met the expired token: one renewal counted (not a retry)
+    assert second.stats.token_renewals >= 1
+    assert second.stats.retries == 0
 
 
 def test_client_side_limits_keep_a_busy_seller_free_of_429s(server, endpoint, accounts):

@@ -117,6 +117,7 @@ def test_fault(case: Case, baseline, env, sandbox, world, monkeypatch):
     assert not [f for f in sandbox.faults.active() if f.times is not None], "a fault was never reached"
     if case.token_ttl_seconds is not None:  # the run did meet an expired access token (403), and renewed it
         assert sum(n for (_, status), n in sandbox.stats.statuses.items() if status == 403) > refused_before
+        assert stat(faulty, "token_renewals") > 0  # counted in the materialization metadata
     if case.recovers:
         assert faulty.success, failure_lines(faulty)
         if case.faults and case.faults[0].kind in ("throttle_storm", "server_error", "service_unavailable"):

@@ -16,10 +16,10 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 
 from orchestration.parsing.documents import DocumentContext
-from orchestration.spapi.report_types import SELLER_FEEDBACK
+from orchestration.spapi.report_types import SELLER_FEEDBACK, SELLER_PERFORMANCE
 from orchestration.warehouse.encryption import FRAME_BYTES, MAGIC
 from orchestration.warehouse.landing import Landing, LandingError, LandingMeta
-from orchestration.warehouse.loader import import_file
+from orchestration.warehouse.loader import RawGateFailed, import_file
 from tests.warehouse.wh_samples import SALT, US, feedback_doc, json_bytes, v2_doc
 
 EMAIL = "jane.buyer@example.com"
@@ -164,6 +164,41 @@ def test_ahw_purge_landing_uses_the_retention_setting(monkeypatch):
     assert done.exit_code == 0, done.output
     assert f"purged {landing.relative(due.path)}" in done.output and "dated before 2026-06-11" in done.output
     assert not due.path.exists() and kept.path.exists()
+
+
+def test_ahw_purge_landing_also_purges_rejected_versions_older_than_the_retention(monkeypatch, tmp_path):
+    """Versions the raw gate refused are kept AHW_LANDING_RETENTION_DAYS days after their rejection, then
+    ``ahw purge-landing`` deletes them (rows and document row); a recent one stays."""
+    import duckdb
+
+    from orchestration.cli import main
+    from orchestration.config import load_settings
+
+    monkeypatch.setenv("AHW_LANDING_RETENTION_DAYS", "20")
+    settings = load_settings()
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    landing = Landing(settings.landing_dir, settings.landing_key)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        for score in (120, 130):  # an unknown metric key: the raw gate refuses both versions
+            src = tmp_path / f"changed-{score}.json"
+            src.write_bytes(json_bytes(v2_doc(score=score)))
+            with pytest.raises(RawGateFailed):
+                import_file(con, landing, src, SELLER_PERFORMANCE, "acme", US, salt=SALT, settings=settings)
+        old = con.execute("SELECT load_id FROM raw_rejected.seller_performance WHERE ahr_score = 120").fetchone()[0]
+        for table in ("documents", "seller_performance"):
+            con.execute(f"UPDATE raw_rejected.{table} SET rejected_at = rejected_at - INTERVAL 21 DAY "
+                        "WHERE load_id = ?", [old])  # fmt: skip
+    dry = CliRunner().invoke(main, ["purge-landing", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would purge 1 rejected version(s) in raw_rejected rejected more than 20 day(s) ago" in dry.output
+    done = CliRunner().invoke(main, ["purge-landing"])
+    assert done.exit_code == 0, done.output
+    assert "purged 1 rejected version(s)" in done.output
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        left = con.execute("SELECT DISTINCT d.load_id, p.ahr_score FROM raw_rejected.documents AS d "
+                           "JOIN raw_rejected.seller_performance AS p USING (load_id)").fetchall()  # fmt: skip
+        assert len(left) == 1 and left[0][1] == 130 and left[0][0] != old
+        assert con.execute("SELECT count(*) FROM raw_rejected.seller_performance").fetchone() == (1,)
 
 
 def test_a_landing_refuses_a_key_other_than_the_one_it_was_written_with(tmp_path):

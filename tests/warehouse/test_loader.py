@@ -21,6 +21,7 @@ from orchestration.spapi.report_types import (
     SELLER_PERFORMANCE_V1,
 )
 from orchestration.warehouse.loader import RawGateFailed, import_file, load_document, prepare, publish, stage
+from orchestration.warehouse.rejected import purge_rejected
 from orchestration.warehouse.schema import ensure_raw_schema
 from tests.warehouse.wh_samples import (
     DE,
@@ -373,3 +374,26 @@ def test_a_quiet_day_after_a_days_history_is_not_an_empty_report(con, landing, t
     import_file(con, landing, empty, ORDERS, "acme", US, [second], salt=SALT)
     assert rows(con, "SELECT partition_date, count(*) FROM raw.orders GROUP BY 1 ORDER BY 1") == [(first, 8)]
     assert rows(con, "SELECT rows_loaded FROM raw.load_log WHERE partition_date = ?", [second]) == [(0,)]
+
+
+def test_rejected_versions_are_kept_for_the_retention_then_purged(con, landing, tmp_path):
+    """raw_rejected keeps a refused version for the retention counted from its rejection (rejected_at,
+    UTC); purge_rejected then deletes its rows and its document row together, for one report type when
+    asked, and counts without deleting on a dry run."""
+    changed = tmp_path / "changed.json"
+    changed.write_bytes(json_bytes(v2_doc(score=120)))
+    with pytest.raises(RawGateFailed):
+        import_file(con, landing, changed, SELLER_PERFORMANCE, "acme", US, salt=SALT, run_id="kept")
+    [(rejected_at,)] = rows(con, "SELECT rejected_at FROM raw_rejected.documents")
+
+    def kept():
+        return rows(con, "SELECT (SELECT count(*) FROM raw_rejected.documents), "
+                         "(SELECT count(*) FROM raw_rejected.seller_performance)")  # fmt: skip
+
+    assert kept() == [(1, 1)]
+    assert purge_rejected(con, 30, now=rejected_at + timedelta(days=30)) == 0  # 30 days old: still kept
+    after = rejected_at + timedelta(days=30, seconds=1)
+    assert purge_rejected(con, 30, now=after, report_type=ORDERS) == 0 and kept() == [(1, 1)]
+    assert purge_rejected(con, 30, now=after, dry_run=True) == 1 and kept() == [(1, 1)]
+    assert purge_rejected(con, 30, now=after, report_type=SELLER_PERFORMANCE) == 1
+    assert kept() == [(0, 0)]

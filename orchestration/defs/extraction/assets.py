@@ -12,7 +12,9 @@ in ``raw_rejected.<table>`` with the run id; the step then fails with one line p
 
 Retention: each buyer-data asset (orders, feedback, returns) ends a clean step by purging its landed
 documents older than AHW_LANDING_RETENTION_DAYS (``Landing.purge``); raw keeps what was loaded from them.
-A step that failed purges nothing, so the documents it names stay on disk for inspection and re-runs.
+Every asset also deletes its versions the raw gate rejected more than AHW_LANDING_RETENTION_DAYS days ago
+(``purge_rejected``). A step that failed purges nothing, so the documents and versions it names stay for
+inspection and re-runs.
 """
 
 from datetime import date, timedelta
@@ -29,6 +31,7 @@ from orchestration.instance import DUCKDB_WRITER_POOL
 from orchestration.spapi.accounts import SellerAccount
 from orchestration.spapi.report_types import REPORT_TYPES, ReportType
 from orchestration.warehouse.landing import Landing, holds_buyer_data
+from orchestration.warehouse.rejected import purge_rejected
 
 __all__ = ["ACCOUNT_TAG", "DUCKDB_WRITER_POOL", "build_report_asset", "partition_days", "report_assets"]
 #: Run tag naming the one account a run extracts (the notification-triggered refresh); absent = all.
@@ -64,6 +67,12 @@ def purge_landing(report_type: ReportType, settings) -> dict[str, int]:
         settings.landing_purge_before, report_types=[report_type]
     )
     return {"landing_files_purged": len(purged.files), "landing_bytes_purged": purged.bytes}
+
+
+def purge_rejected_versions(report_type: ReportType, settings, con) -> dict[str, int]:
+    """The retention of the rejected area: ``report_type``'s versions the raw gate rejected more than
+    AHW_LANDING_RETENTION_DAYS days ago (``rejected_at``, UTC) are deleted. Returns metadata."""
+    return {"rejected_versions_purged": purge_rejected(con, settings.landing_retention_days, report_type=report_type)}
 
 
 def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
@@ -113,7 +122,11 @@ def build_report_asset(report_type: ReportType) -> dg.AssetsDefinition:
         key = dg.AssetKey(["raw", report_type.raw_table])
         checks = [check_result(result.audit_outcomes, result.rejected, key)] if raw_check_specs(key.path[-1]) else []
         # Retention runs only after a clean step: a document that failed stays on disk for its re-run.
-        purged = purge_landing(report_type, settings) if failed is None else {}
+        purged = {}
+        if failed is None:
+            purged = purge_landing(report_type, settings)
+            with duckdb.get_connection() as con:
+                purged |= purge_rejected_versions(report_type, settings, con)
         metadata = {**result.metadata(), "report_type": report_type.name, **purged}
         if failed is None:
             # History days (first run of an account) were loaded like partitions of their own: say so to
