@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -52,6 +53,8 @@ from orchestration.spapi.report_types import ReportType
 from orchestration.spapi.report_types import report_type as lookup_report_type
 from orchestration.warehouse.landing import LandedDocument, Landing, LandingError, LandingMeta
 from orchestration.warehouse.schema import ensure_raw_schema
+
+log = logging.getLogger(__name__)
 
 STAGING_SCHEMA = "raw_staging"
 _VIEW = "__ahw_load_batch"
@@ -532,12 +535,19 @@ def load_document(
 
 @contextlib.contextmanager
 def capped_memory(con: duckdb.DuckDBPyConnection, limit: str | None):
-    """DuckDB's buffer pool capped at ``limit`` for the load, then restored (a database-wide setting)."""
+    """DuckDB's buffer pool capped at ``limit`` for the load, then restored (a database-wide setting).
+    When DuckDB holds more than ``limit`` at that moment and cannot free it, the current limit stays."""
     if not limit:
         yield
         return
     (previous,) = con.execute("SELECT current_setting('memory_limit')").fetchone()
-    con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        con.execute(f"SET memory_limit = '{limit}'")
+    except duckdb.OutOfMemoryException:
+        # DuckDB holds more than the cap right now and cannot free it: run under the current limit.
+        log.info("DuckDB could not lower its memory limit to %s now (more is in use); keeping %s", limit, previous)
+        yield
+        return
     try:
         yield
     finally:

@@ -397,3 +397,35 @@ def test_rejected_versions_are_kept_for_the_retention_then_purged(con, landing, 
     assert purge_rejected(con, 30, now=after, dry_run=True) == 1 and kept() == [(1, 1)]
     assert purge_rejected(con, 30, now=after, report_type=SELLER_PERFORMANCE) == 1
     assert kept() == [(0, 0)]
+
+
+def test_an_audit_that_outgrows_its_memory_cap_is_validated_again_uncapped_with_the_same_verdict(
+    con, landing, tmp_path, monkeypatch, caplog
+):
+    """AHW_AUDIT_MEMORY_LIMIT bounds the gate for one huge document; a frame whose query needs more (here a
+    cap DuckDB cannot work in) is validated again under the default limit: the same verdicts, the cap
+    restored, nothing recorded twice."""
+    import logging
+
+    days = [date(2026, 5, 1) + timedelta(days=i) for i in range(3)]
+    good = tmp_path / "good.tsv"
+    good.write_bytes(orders_doc(rows=[order_row(f"111-{d.day:02d}-{i}", f"{d.isoformat()}T10:00:00+00:00")
+                                      for d in days for i in range(4)]))  # fmt: skip
+    dup = tmp_path / "dup.tsv"
+    dup.write_bytes(orders_doc(rows=[order_row("111-09-1", "2026-05-04T10:00:00+00:00")] * 2))
+    monkeypatch.setenv("AHW_AUDIT_MEMORY_LIMIT", "8MB")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0].endswith("GiB")
+    recorded_before = (
+        rows(con, "SELECT count(*) FROM quality.validation_results")[0][0]
+        if rows(con, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality'")[0][0]
+        else 0
+    )
+    with caplog.at_level(logging.INFO, logger="orchestration.quality.audit"):
+        import_file(con, landing, good, ORDERS, "acme", US, salt=SALT)
+        with pytest.raises(RawGateFailed, match=r"expect_compound_columns_to_be_unique"):
+            import_file(con, landing, dup, ORDERS, "acme", US, [date(2026, 5, 4)], salt=SALT)
+    assert "needed more memory than the audit's cap" in caplog.text
+    assert rows(con, "SELECT count(*) FROM raw.orders") == [(12,)]
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0].endswith("GiB")  # the cap is lifted
+    recorded = rows(con, "SELECT suite_name, count(*) FROM quality.validation_results GROUP BY 1 ORDER BY 1")
+    assert sum(n for _, n in recorded) - recorded_before == 2 * len(recorded)  # one outcome per suite and import
