@@ -9,8 +9,8 @@ writing step just as a run the daemon launched does (pool granularity ``op``).
 The project writes the instance's ``dagster.yaml`` when the folder has none (:data:`INSTANCE_YAML`);
 an existing file is the operator's and is left as it is, unless it is the project's own written for
 another folder (the data folder moved). It names the project's event log storage (Dagster's SQLite
-one, writing a range run's per-partition events in batches: orchestration/instance_storage.py). :func:`pool_problem` says when such a file
-would let two writers run at once.
+one, writing a range run's per-partition events in batches: orchestration/instance_storage.py).
+:func:`pool_problem` says when such a file would let two writers run at once.
 
 A command-line run that is killed (``kill -9``, a closed laptop) cannot mark itself failed, and the slot
 its step held would stay claimed, so every later writer would wait for ever. Each CLI run is tagged
